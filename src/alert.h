@@ -1,0 +1,66 @@
+/*
+ * Alerts: what a detector raises, and its JSON document.  The document
+ * uses ECS field names, nested (rule.id is {"rule":{"id":...}}), and is
+ * described field by field in docs/alert-schema.md and
+ * docs/alert.schema.json; tests validate every alert against the schema.
+ * Nothing in an alert is read from the wall clock, so the same input
+ * gives byte-identical alerts.
+ */
+#ifndef KS_ALERT_H
+#define KS_ALERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "addr.h"
+#include "event.h"
+#include "rules.h"
+
+#define ALERT_SCHEMA_VERSION	1
+#define ALERT_ECS_VERSION	"8.11.0"
+#define EVIDENCE_PATH_MAX	96
+#define ALERT_VALUE_MAX		128	/* a group or distinct value */
+#define ALERT_MAX_DISTINCT	32
+
+/* A compact copy of one event, kept as evidence. */
+struct evidence {
+	int64_t		ts;
+	uint64_t	line;
+	uint32_t	input;
+	int32_t		status;
+	uint32_t	flags;		/* EV_HAS_* of the original */
+	uint16_t	port;
+	struct ks_addr	src;
+	char		method[EV_METHOD_MAX];
+	char		path[EVIDENCE_PATH_MAX];
+};
+
+struct alert {
+	const struct rule		*rule;
+	const struct endpoint_conf	*endpoint;	/* NULL: none */
+	int64_t				 ts;		/* tripping event */
+	uint64_t			 count;
+	int64_t				 first_seen, last_seen;
+	const struct evidence		*trigger;	/* tripping event */
+	size_t				 ngroup;
+	enum ev_field			 group_fields[RULE_MAX_GROUP];
+	const char			*group_values[RULE_MAX_GROUP];
+	const struct evidence		*evidence;	/* oldest first */
+	size_t				 nevidence;
+	const char *const		*distinct;	/* AGG_DISTINCT */
+	size_t				 ndistinct;
+};
+
+/* What the document needs from outside the detector. */
+struct alert_ctx {
+	const char		*hostname;
+	const char *const	*input_names;	/* by evidence.input */
+	size_t			 ninputs;
+};
+
+void	evidence_from_event(struct evidence *, const struct event *);
+/* Returns a new reference; caller frees with json_decref(). */
+json_t	*alert_to_json(const struct alert *, const struct alert_ctx *);
+
+#endif

@@ -1,0 +1,513 @@
+/*
+ * Config loading (see config.h and docs/keysentry.conf.5).  Every key is
+ * checked; an unknown key is an error, because a misspelt allowlist that
+ * is silently ignored is worse than a monitor that refuses to start.
+ */
+#include "autoconfig.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "event.h"
+#include "severity.h"
+#include "util.h"
+
+#ifndef KS_RULESDIR
+#define KS_RULESDIR "/usr/local/share/keysentry/rules"
+#endif
+
+static const char *top_keys[] = {
+	"store", "rules", "endpoints", "sources", "outputs", "rule_overrides",
+	"limits", "hostname", "allowed_lateness", NULL
+};
+static const char *endpoint_keys[] = {
+	"name", "method", "path", "key_header", "allowed_sources", NULL
+};
+static const char *source_keys[] = {
+	"type", "path", "format", "fields", NULL
+};
+static const char *output_keys[] = { "type", "path", NULL };
+static const char *override_keys[] = {
+	"enabled", "severity", "window", "cooldown", "threshold", NULL
+};
+static const char *limit_keys[] = {
+	"max_line_bytes", "groups", "store_entries", "evidence",
+	"max_threshold", NULL
+};
+
+static void
+set_defaults(struct config *c)
+{
+	c->store = ks_xstrdup("memory");
+	c->limits.max_line = 64 * 1024;
+	c->limits.groups = 10000;
+	c->limits.store_entries = 50000;
+	c->limits.evidence = 5;
+	c->limits.max_threshold = 10000;
+	c->lateness = 5 * KS_NSEC_PER_SEC;
+}
+
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return ks_xstrdup(".");
+	if (slash == path)
+		return ks_xstrdup("/");
+	return ks_xstrndup(path, (size_t)(slash - path));
+}
+
+char *
+config_path(const struct config *c, const char *p)
+{
+	char *out;
+
+	if (p[0] == '/' || strcmp(p, "-") == 0 || c->dir == NULL)
+		return ks_xstrdup(p);
+	out = ks_xmalloc(strlen(c->dir) + strlen(p) + 2);
+	sprintf(out, "%s/%s", c->dir, p);
+	return out;
+}
+
+struct config *
+config_default(const char *path)
+{
+	struct config	*c = ks_xcalloc(1, sizeof(*c));
+	char		 host[256];
+
+	set_defaults(c);
+	c->file = ks_xstrdup(path);
+	c->dir = dir_of(path);
+	c->rules = ks_xcalloc(1, sizeof(*c->rules));
+	c->rules[0] = ks_xstrdup(KS_RULESDIR);
+	c->nrules = 1;
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		c->hostname = ks_xstrdup(host);
+	} else
+		c->hostname = ks_xstrdup("localhost");
+	return c;
+}
+
+static int
+valid_name(const char *s)
+{
+	size_t i;
+
+	if (*s == '\0' || strlen(s) > 64)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		    s[i] == '_' || s[i] == '.'))
+			return 0;
+	return 1;
+}
+
+static void
+load_endpoint(struct config *c, struct ydiag *d, const struct ydoc_node *n)
+{
+	struct endpoint_conf	*e;
+	const struct ydoc_node	*v, *item;
+	const char		*s;
+	struct event		 tmp;
+	size_t			 i;
+
+	if (ydoc_want(d, n, YDOC_MAP, "an endpoint") == -1)
+		return;
+	ydoc_check_keys(d, n, endpoint_keys, "endpoint");
+	c->endpoints = ks_xreallocarray(c->endpoints, c->nendpoints + 1,
+	    sizeof(*c->endpoints));
+	e = &c->endpoints[c->nendpoints++];
+	memset(e, 0, sizeof(*e));
+
+	v = ydoc_get(n, "name");
+	if ((s = ydoc_str(d, v ? v : n, "endpoint name")) != NULL) {
+		if (!valid_name(s))
+			ydiag_add(d, v, "endpoint name \"%s\" may hold only "
+			    "letters, digits, '-', '_' and '.'", s);
+		else if (config_endpoint(c, s) != NULL)
+			ydiag_add(d, v, "endpoint \"%s\" is declared twice", s);
+		e->name = ks_xstrdup(s);
+	} else
+		e->name = ks_xstrdup("");
+
+	v = ydoc_get(n, "path");
+	if ((s = ydoc_str(d, v ? v : n, "endpoint path")) != NULL) {
+		if (s[0] != '/')
+			ydiag_add(d, v, "endpoint path must start with '/'");
+		event_clear(&tmp);
+		event_set_path(&tmp, s, strlen(s));
+		if (strcmp(tmp.path, s) != 0)
+			ydiag_add(d, v, "endpoint path \"%s\" is not in "
+			    "normal form (it would be \"%s\")", s, tmp.path);
+		e->path = ks_xstrdup(tmp.path);
+	} else
+		e->path = ks_xstrdup("/");
+
+	if ((v = ydoc_get(n, "method")) != NULL &&
+	    (s = ydoc_str(d, v, "endpoint method")) != NULL) {
+		event_clear(&tmp);
+		event_set_method(&tmp, s, strlen(s));
+		if (strcmp(s, "any") == 0)
+			e->method = NULL;
+		else if (tmp.method[0] == '\0' || strlen(tmp.method) !=
+		    strlen(s))
+			ydiag_add(d, v, "endpoint method \"%s\" is not an "
+			    "HTTP method", s);
+		else
+			e->method = ks_xstrdup(tmp.method);
+	}
+	if ((v = ydoc_get(n, "key_header")) != NULL &&
+	    (s = ydoc_str(d, v, "key_header")) != NULL)
+		e->key_header = ks_xstrdup(s);
+
+	if ((v = ydoc_get(n, "allowed_sources")) != NULL &&
+	    ydoc_want(d, v, YDOC_SEQ, "allowed_sources") == 0) {
+		e->allowed = ks_xcalloc(v->n, sizeof(*e->allowed));
+		for (i = 0; i < v->n; i++) {
+			item = v->items[i];
+			if ((s = ydoc_str(d, item, "an allowed source")) ==
+			    NULL)
+				continue;
+			if (cidr_parse(s, strlen(s),
+			    &e->allowed[e->nallowed]) == -1) {
+				ydiag_add(d, item, "\"%s\" is not an address "
+				    "or CIDR prefix", s);
+				continue;
+			}
+			e->nallowed++;
+		}
+	}
+}
+
+static void
+load_fields(struct ydiag *d, const struct ydoc_node *n,
+    struct decoder_opts *o)
+{
+	size_t	i, j;
+	int	f;
+
+	if (ydoc_want(d, n, YDOC_MAP, "fields") == -1)
+		return;
+	for (i = 0; i < n->n; i++) {
+		const struct ydoc_node *k = n->items[2 * i];
+		const struct ydoc_node *v = n->items[2 * i + 1];
+		if (k->type != YDOC_SCALAR ||
+		    (f = decode_field_lookup(k->str)) < 0) {
+			ydiag_add(d, k, "fields: unknown field \"%s\" "
+			    "(expected time, source, source_port, method, "
+			    "path, status or user_agent)", k->str ? k->str :
+			    "");
+			continue;
+		}
+		if (v->type == YDOC_SCALAR) {
+			if (ydoc_str(d, v, "a JSON path") != NULL)
+				o->fields[f][0] = ks_xstrdup(v->str);
+			continue;
+		}
+		if (ydoc_want(d, v, YDOC_SEQ, "a field's JSON paths") == -1)
+			continue;
+		if (v->n > DECODE_MAX_PATHS) {
+			ydiag_add(d, v, "at most %d JSON paths per field",
+			    DECODE_MAX_PATHS);
+			continue;
+		}
+		for (j = 0; j < v->n; j++)
+			if (ydoc_str(d, v->items[j], "a JSON path") != NULL)
+				o->fields[f][j] = ks_xstrdup(v->items[j]->str);
+	}
+}
+
+static void
+load_source(struct config *c, struct ydiag *d, const struct ydoc_node *n)
+{
+	struct source_conf	*s;
+	const struct ydoc_node	*v;
+	const char		*t;
+
+	if (ydoc_want(d, n, YDOC_MAP, "a source") == -1)
+		return;
+	ydoc_check_keys(d, n, source_keys, "source");
+	c->sources = ks_xreallocarray(c->sources, c->nsources + 1,
+	    sizeof(*c->sources));
+	s = &c->sources[c->nsources++];
+	memset(s, 0, sizeof(*s));
+	s->dopts.format = ks_xstrdup("auto");
+
+	v = ydoc_get(n, "type");
+	t = ydoc_str(d, v ? v : n, "source type");
+	if (t != NULL && strcmp(t, "file") == 0) {
+		s->type = SOURCE_FILE;
+		v = ydoc_get(n, "path");
+		if ((t = ydoc_str(d, v ? v : n, "source path")) != NULL)
+			s->path = config_path(c, t);
+	} else if (t != NULL && strcmp(t, "stdin") == 0)
+		s->type = SOURCE_STDIN;
+	else if (t != NULL)
+		ydiag_add(d, v, "unknown source type \"%s\" (expected file "
+		    "or stdin)", t);
+
+	if ((v = ydoc_get(n, "format")) != NULL &&
+	    (t = ydoc_str(d, v, "format")) != NULL) {
+		if (!decode_format_valid(t))
+			ydiag_add(d, v, "unknown format \"%s\" (expected one "
+			    "of: %s)", t, decode_format_names());
+		else {
+			free((char *)s->dopts.format);
+			s->dopts.format = ks_xstrdup(t);
+		}
+	}
+	if ((v = ydoc_get(n, "fields")) != NULL)
+		load_fields(d, v, &s->dopts);
+}
+
+static void
+load_output(struct config *c, struct ydiag *d, const struct ydoc_node *n)
+{
+	struct output_conf	*o;
+	const struct ydoc_node	*v;
+	const char		*t;
+
+	if (ydoc_want(d, n, YDOC_MAP, "an output") == -1)
+		return;
+	ydoc_check_keys(d, n, output_keys, "output");
+	c->outputs = ks_xreallocarray(c->outputs, c->noutputs + 1,
+	    sizeof(*c->outputs));
+	o = &c->outputs[c->noutputs++];
+	memset(o, 0, sizeof(*o));
+	v = ydoc_get(n, "type");
+	t = ydoc_str(d, v ? v : n, "output type");
+	if (t != NULL && strcmp(t, "file") != 0)
+		ydiag_add(d, v, "unknown output type \"%s\" (expected file)",
+		    t);
+	o->type = ks_xstrdup(t ? t : "file");
+	v = ydoc_get(n, "path");
+	t = ydoc_str(d, v ? v : n, "output path");
+	o->path = config_path(c, t ? t : "-");
+}
+
+static void
+load_override(struct config *c, struct ydiag *d, const struct ydoc_node *k,
+    const struct ydoc_node *n)
+{
+	struct rule_override	*o;
+	const struct ydoc_node	*v;
+	unsigned long long	 u;
+	int			 b;
+
+	if (k->type != YDOC_SCALAR || ydoc_want(d, n, YDOC_MAP,
+	    "a rule override") == -1)
+		return;
+	ydoc_check_keys(d, n, override_keys, "rule override");
+	c->overrides = ks_xreallocarray(c->overrides, c->noverrides + 1,
+	    sizeof(*c->overrides));
+	o = &c->overrides[c->noverrides++];
+	o->id = ks_xstrdup(k->str);
+	o->enabled = o->severity = -1;
+	o->window = o->cooldown = -1;
+	o->threshold = -1;
+	if ((v = ydoc_get(n, "enabled")) != NULL &&
+	    ydoc_bool(d, v, "enabled", &b) == 0)
+		o->enabled = b;
+	if ((v = ydoc_get(n, "severity")) != NULL) {
+		if (v->type != YDOC_SCALAR ||
+		    (o->severity = severity_parse(v->str)) < 0)
+			ydiag_add(d, v, "severity must be info, low, medium, "
+			    "high or critical");
+	}
+	if ((v = ydoc_get(n, "window")) != NULL)
+		ydoc_duration(d, v, "window", &o->window);
+	if ((v = ydoc_get(n, "cooldown")) != NULL)
+		ydoc_duration(d, v, "cooldown", &o->cooldown);
+	if ((v = ydoc_get(n, "threshold")) != NULL &&
+	    ydoc_uint(d, v, "threshold", 1, c->limits.max_threshold, &u) == 0)
+		o->threshold = (long long)u;
+}
+
+static void
+load_limits(struct config *c, struct ydiag *d, const struct ydoc_node *n)
+{
+	const struct ydoc_node	*v;
+	unsigned long long	 u;
+
+	if (ydoc_want(d, n, YDOC_MAP, "limits") == -1)
+		return;
+	ydoc_check_keys(d, n, limit_keys, "limits");
+	if ((v = ydoc_get(n, "max_line_bytes")) != NULL &&
+	    ydoc_uint(d, v, "max_line_bytes", 1024, 16u << 20, &u) == 0)
+		c->limits.max_line = (size_t)u;
+	if ((v = ydoc_get(n, "groups")) != NULL &&
+	    ydoc_uint(d, v, "groups", 16, 100000000, &u) == 0)
+		c->limits.groups = (size_t)u;
+	if ((v = ydoc_get(n, "store_entries")) != NULL &&
+	    ydoc_uint(d, v, "store_entries", 16, 100000000, &u) == 0)
+		c->limits.store_entries = (size_t)u;
+	if ((v = ydoc_get(n, "evidence")) != NULL &&
+	    ydoc_uint(d, v, "evidence", 0, 100, &u) == 0)
+		c->limits.evidence = (unsigned int)u;
+	if ((v = ydoc_get(n, "max_threshold")) != NULL &&
+	    ydoc_uint(d, v, "max_threshold", 1, 1000000, &u) == 0)
+		c->limits.max_threshold = (unsigned int)u;
+}
+
+struct config *
+config_load(const char *path, struct ydiag *d)
+{
+	struct config		*c;
+	struct ydoc		*doc;
+	const struct ydoc_node	*root, *v;
+	char			 err[1024];
+	const char		*s;
+	size_t			 i;
+
+	if ((doc = ydoc_load_file(path, err, sizeof(err))) == NULL) {
+		ydiag_add_text(d, err);
+		return NULL;
+	}
+	if (doc->ndocs > 1) {
+		ydiag_add(d, doc->docs[1], "the config must be a single YAML "
+		    "document");
+		ydoc_free(doc);
+		return NULL;
+	}
+	c = config_default(path);
+	root = doc->ndocs ? doc->docs[0] : NULL;
+	if (root == NULL || ydoc_is_null(root))
+		goto done;		/* an empty file: all defaults */
+	if (ydoc_want(d, root, YDOC_MAP, "the config") == -1)
+		goto done;
+	ydoc_check_keys(d, root, top_keys, "config");
+
+	if ((v = ydoc_get(root, "limits")) != NULL)
+		load_limits(c, d, v);
+	if ((v = ydoc_get(root, "store")) != NULL &&
+	    (s = ydoc_str(d, v, "store")) != NULL) {
+		if (strcmp(s, "memory") != 0)
+			ydiag_add(d, v, "unknown store \"%s\" (this version "
+			    "has: memory)", s);
+		free(c->store);
+		c->store = ks_xstrdup(s);
+	}
+	if ((v = ydoc_get(root, "rules")) != NULL) {
+		const struct ydoc_node *list = v;
+		for (i = 0; i < c->nrules; i++)
+			free(c->rules[i]);
+		c->nrules = 0;
+		if (v->type == YDOC_SCALAR) {
+			if ((s = ydoc_str(d, v, "rules")) != NULL)
+				c->rules[c->nrules++] = config_path(c, s);
+		} else if (ydoc_want(d, list, YDOC_SEQ, "rules") == 0) {
+			c->rules = ks_xreallocarray(c->rules,
+			    list->n ? list->n : 1, sizeof(*c->rules));
+			for (i = 0; i < list->n; i++)
+				if ((s = ydoc_str(d, list->items[i],
+				    "a rules path")) != NULL)
+					c->rules[c->nrules++] =
+					    config_path(c, s);
+		}
+	}
+	if ((v = ydoc_get(root, "endpoints")) != NULL &&
+	    ydoc_want(d, v, YDOC_SEQ, "endpoints") == 0)
+		for (i = 0; i < v->n; i++)
+			load_endpoint(c, d, v->items[i]);
+	if ((v = ydoc_get(root, "sources")) != NULL &&
+	    ydoc_want(d, v, YDOC_SEQ, "sources") == 0)
+		for (i = 0; i < v->n; i++)
+			load_source(c, d, v->items[i]);
+	if ((v = ydoc_get(root, "outputs")) != NULL &&
+	    ydoc_want(d, v, YDOC_SEQ, "outputs") == 0)
+		for (i = 0; i < v->n; i++)
+			load_output(c, d, v->items[i]);
+	if ((v = ydoc_get(root, "rule_overrides")) != NULL &&
+	    ydoc_want(d, v, YDOC_MAP, "rule_overrides") == 0)
+		for (i = 0; i < v->n; i++)
+			load_override(c, d, v->items[2 * i],
+			    v->items[2 * i + 1]);
+	if ((v = ydoc_get(root, "hostname")) != NULL &&
+	    (s = ydoc_str(d, v, "hostname")) != NULL) {
+		free(c->hostname);
+		c->hostname = ks_xstrdup(s);
+	}
+	if ((v = ydoc_get(root, "allowed_lateness")) != NULL)
+		ydoc_duration(d, v, "allowed_lateness", &c->lateness);
+done:
+	ydoc_free(doc);
+	if (d->total > 0) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+config_free(struct config *c)
+{
+	size_t	i;
+	int	f, j;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nendpoints; i++) {
+		free(c->endpoints[i].name);
+		free(c->endpoints[i].method);
+		free(c->endpoints[i].path);
+		free(c->endpoints[i].key_header);
+		free(c->endpoints[i].allowed);
+	}
+	free(c->endpoints);
+	for (i = 0; i < c->nsources; i++) {
+		free(c->sources[i].path);
+		free((char *)c->sources[i].dopts.format);
+		for (f = 0; f < DF_COUNT_; f++)
+			for (j = 0; c->sources[i].dopts.fields[f][j]; j++)
+				free((char *)c->sources[i].dopts.fields[f][j]);
+	}
+	free(c->sources);
+	for (i = 0; i < c->noutputs; i++) {
+		free(c->outputs[i].type);
+		free(c->outputs[i].path);
+	}
+	free(c->outputs);
+	for (i = 0; i < c->noverrides; i++)
+		free(c->overrides[i].id);
+	free(c->overrides);
+	for (i = 0; i < c->nrules; i++)
+		free(c->rules[i]);
+	free(c->rules);
+	free(c->store);
+	free(c->hostname);
+	free(c->file);
+	free(c->dir);
+	free(c);
+}
+
+const struct endpoint_conf *
+config_endpoint(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nendpoints; i++)
+		if (c->endpoints[i].name != NULL &&
+		    strcmp(c->endpoints[i].name, name) == 0)
+			return &c->endpoints[i];
+	return NULL;
+}
+
+const struct rule_override *
+config_override(const struct config *c, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->noverrides; i++)
+		if (strcmp(c->overrides[i].id, id) == 0)
+			return &c->overrides[i];
+	return NULL;
+}

@@ -1,0 +1,92 @@
+/*
+ * The site configuration: YAML (keysentry.conf(5)) to struct config.  A
+ * config is built whole or not at all; a reload builds a new one aside and
+ * swaps it in only if it loaded.  Relative paths in the file are taken
+ * relative to the directory of the file itself.
+ */
+#ifndef KS_CONFIG_H
+#define KS_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "decode.h"
+#include "ydoc.h"
+
+struct endpoint_conf {
+	char		*name;
+	char		*method;	/* upper case; NULL: any method */
+	char		*path;		/* normalised like url.path */
+	char		*key_header;	/* NULL if not declared */
+	struct ks_cidr	*allowed;	/* allowed_sources */
+	size_t		 nallowed;
+};
+
+enum source_type { SOURCE_FILE, SOURCE_STDIN };
+
+struct source_conf {
+	enum source_type	 type;
+	char			*path;		/* NULL for stdin */
+	struct decoder_opts	 dopts;		/* strings owned here */
+};
+
+struct output_conf {
+	char		*type;		/* "file" */
+	char		*path;		/* "-" is stdout */
+};
+
+/* Per-rule tuning from "rule_overrides:"; a negative value is "unset". */
+struct rule_override {
+	char		*id;
+	int		 enabled;	/* -1, 0, 1 */
+	int		 severity;	/* -1 or enum severity */
+	int64_t		 window;	/* ns */
+	int64_t		 cooldown;	/* ns */
+	long long	 threshold;
+};
+
+struct limits {
+	size_t		max_line;	/* bytes per record */
+	size_t		groups;		/* detector state entries */
+	size_t		store_entries;	/* memory store entries */
+	unsigned int	evidence;	/* events quoted per alert */
+	unsigned int	max_threshold;	/* largest threshold a rule may set */
+};
+
+struct config {
+	char			*file;		/* as given */
+	char			*dir;		/* for relative paths */
+	char			*store;		/* "memory" */
+	char			**rules;	/* files or directories */
+	size_t			 nrules;
+	struct endpoint_conf	*endpoints;
+	size_t			 nendpoints;
+	struct source_conf	*sources;
+	size_t			 nsources;
+	struct output_conf	*outputs;
+	size_t			 noutputs;
+	struct rule_override	*overrides;
+	size_t			 noverrides;
+	struct limits		 limits;
+	char			*hostname;	/* observer.hostname */
+	int64_t			 lateness;	/* allowed lateness, ns */
+};
+
+/*
+ * Loads and validates a config file.  On failure returns NULL and leaves
+ * every problem in diag (caller frees with ydiag_free).
+ */
+struct config	*config_load(const char *path, struct ydiag *diag);
+/* The built-in defaults, as if from an empty file named path. */
+struct config	*config_default(const char *path);
+void		 config_free(struct config *);
+
+const struct endpoint_conf *config_endpoint(const struct config *,
+		    const char *name);
+const struct rule_override *config_override(const struct config *,
+		    const char *rule_id);
+/* Joins a path from the config with the config's directory. */
+char		*config_path(const struct config *, const char *p);
+
+#endif

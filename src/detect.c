@@ -1,0 +1,505 @@
+/*
+ * The detector (see detect.h).  Each matching event becomes at most two
+ * store operations (a window update or query, then a cooldown claim) whose
+ * results arrive through callbacks carrying a small heap-allocated "op";
+ * nothing here assumes the store answers at once.
+ *
+ * Store keys are "<type>:<rule id>\037<endpoint>[\037<value>]...", type
+ * being w (window), s (sequence: the "first" events) or c (claim), so
+ * that monitors sharing a store count into the same keys.
+ */
+#include "autoconfig.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect.h"
+#include "log.h"
+#include "lru.h"
+#include "util.h"
+
+#define KEY_MAX		(2 + 65 + 65 + RULE_MAX_GROUP * (ALERT_VALUE_MAX + 1))
+
+struct dist_value {
+	int64_t		ts;
+	char		v[ALERT_VALUE_MAX];
+};
+
+/* Local per-group state; evidence and distinct rings follow it. */
+struct gstate {
+	int64_t		cooldown_until;	/* no alert before; 0: none */
+	uint32_t	nev, evhead;	/* evidence ring since last alert */
+	uint32_t	ndist, dcap;	/* distinct values since last alert */
+};
+
+struct detect {
+	const struct config		*cfg;
+	const struct ruleset		*rs;
+	struct store			*store;
+	detect_alert_fn			*fn;
+	void				*arg;
+	struct lru			*groups;
+	int64_t				 clock;
+	int				 clock_set;
+	uint64_t			 seq;
+	uint8_t				 monitor[8];	/* member prefix */
+	unsigned int			 nevidence;
+	struct detect_stats		 st;
+	struct detect_rule_stats	*rst;
+};
+
+struct dop {
+	struct detect			*dt;
+	const struct rule_inst		*in;
+	struct evidence			 ev;
+	int64_t				 now;
+	struct store_window		 w;
+	size_t				 klen;
+	char				 key[KEY_MAX];	/* group key */
+	char				 values[RULE_MAX_GROUP][ALERT_VALUE_MAX];
+};
+
+static struct evidence *
+gs_evidence(struct gstate *g)
+{
+	return (struct evidence *)(void *)(g + 1);
+}
+
+static struct dist_value *
+gs_dist(struct gstate *g, unsigned int nev)
+{
+	return (struct dist_value *)(void *)(gs_evidence(g) + nev);
+}
+
+struct detect *
+detect_new(const struct config *cfg, const struct ruleset *rs,
+    struct store *store, detect_alert_fn *fn, void *arg)
+{
+	struct detect	*dt = ks_xcalloc(1, sizeof(*dt));
+	uint64_t	 h;
+
+	dt->cfg = cfg;
+	dt->rs = rs;
+	dt->store = store;
+	dt->fn = fn;
+	dt->arg = arg;
+	dt->groups = lru_new(cfg->limits.groups, NULL, NULL);
+	dt->nevidence = cfg->limits.evidence;
+	dt->rst = ks_xcalloc(rs->nrules ? rs->nrules : 1, sizeof(*dt->rst));
+	/* members of count windows must be unique across a fleet */
+	h = ks_hash(&dt, sizeof(dt)) ^ ks_hash(cfg->hostname,
+	    strlen(cfg->hostname));
+	memcpy(dt->monitor, &h, sizeof(dt->monitor));
+	return dt;
+}
+
+void
+detect_free(struct detect *dt)
+{
+	if (dt == NULL)
+		return;
+	lru_free(dt->groups);
+	free(dt->rst);
+	free(dt);
+}
+
+int64_t
+detect_clock(const struct detect *dt)
+{
+	return dt->clock;
+}
+
+void
+detect_stats(const struct detect *dt, struct detect_stats *st)
+{
+	*st = dt->st;
+	st->group_evictions = lru_evictions(dt->groups);
+	st->groups = lru_count(dt->groups);
+}
+
+const struct detect_rule_stats *
+detect_rule_stats(const struct detect *dt)
+{
+	return dt->rst;
+}
+
+static size_t
+rule_index(const struct detect *dt, const struct rule_inst *in)
+{
+	return (size_t)(in->rule - dt->rs->rules);
+}
+
+/* The text of a field, for group keys and distinct values. */
+static void
+field_text(const struct detect *dt, const struct event *ev, enum ev_field f,
+    char *out, size_t size)
+{
+	const char	*s = NULL;
+	size_t		 i;
+
+	out[0] = '\0';
+	switch (f) {
+	case EVF_SOURCE_IP:
+		if (ev->flags & EV_HAS_SRC)
+			addr_format(&ev->src, out, size);
+		return;
+	case EVF_SOURCE_PORT:
+		if (ev->flags & EV_HAS_PORT)
+			snprintf(out, size, "%u", (unsigned int)ev->src_port);
+		return;
+	case EVF_STATUS:
+		if (ev->flags & EV_HAS_STATUS)
+			snprintf(out, size, "%d", (int)ev->status);
+		return;
+	case EVF_METHOD:
+		s = ev->method;
+		break;
+	case EVF_PATH:
+		s = ev->path;
+		break;
+	case EVF_USER_AGENT:
+		s = ev->user_agent;
+		break;
+	case EVF_ENDPOINT:
+		s = ev->endpoint >= 0 ?
+		    dt->cfg->endpoints[ev->endpoint].name : "";
+		break;
+	case EVF_KEY_FP:
+		s = ev->key_fp;
+		break;
+	default:
+		return;
+	}
+	ks_strlcpy(out, s, size);
+	for (i = 0; out[i] != '\0'; i++)
+		if (out[i] == '\037')
+			out[i] = '?';
+}
+
+static struct dop *
+dop_new(struct detect *dt, const struct rule_inst *in, const struct event *ev)
+{
+	struct dop	*op = ks_xmalloc(sizeof(*op));
+	const char	*ep = in->endpoint >= 0 ?
+			    dt->cfg->endpoints[in->endpoint].name : "";
+	size_t		 i, n;
+	int		 w;
+
+	op->dt = dt;
+	op->in = in;
+	op->now = dt->clock;
+	memset(&op->w, 0, sizeof(op->w));
+	evidence_from_event(&op->ev, ev);
+	w = snprintf(op->key, sizeof(op->key), "%s\037%s", in->rule->id, ep);
+	op->klen = (size_t)w;
+	for (i = 0; i < in->rule->ngroup; i++) {
+		field_text(dt, ev, in->rule->group_by[i], op->values[i],
+		    sizeof(op->values[i]));
+		n = strlen(op->values[i]);
+		op->key[op->klen++] = '\037';
+		memcpy(op->key + op->klen, op->values[i], n);
+		op->klen += n;
+	}
+	op->key[op->klen] = '\0';
+	return op;
+}
+
+/* A store key: type letter, ':', group key. */
+static size_t
+store_key(const struct dop *op, char type, char *buf)
+{
+	buf[0] = type;
+	buf[1] = ':';
+	memcpy(buf + 2, op->key, op->klen);
+	return op->klen + 2;
+}
+
+static size_t
+gstate_size(const struct detect *dt, const struct rule *r)
+{
+	size_t d = r->agg == AGG_DISTINCT ? (r->threshold < ALERT_MAX_DISTINCT ?
+	    r->threshold : ALERT_MAX_DISTINCT) : 0;
+
+	return sizeof(struct gstate) + dt->nevidence *
+	    sizeof(struct evidence) + d * sizeof(struct dist_value);
+}
+
+/* Records the event in its group's local state. */
+static void
+remember(struct detect *dt, const struct dop *op, const struct event *ev)
+{
+	const struct rule	*r = op->in->rule;
+	struct gstate		*g;
+	struct dist_value	*dv;
+	char			 val[ALERT_VALUE_MAX];
+	int			 created;
+	uint32_t		 i, oldest;
+
+	g = lru_put(dt->groups, op->key, op->klen, gstate_size(dt, r),
+	    &created);
+	if (created)
+		g->dcap = r->agg == AGG_DISTINCT ? (uint32_t)(r->threshold <
+		    ALERT_MAX_DISTINCT ? r->threshold : ALERT_MAX_DISTINCT) : 0;
+	if (dt->nevidence > 0) {
+		gs_evidence(g)[g->evhead] = op->ev;
+		g->evhead = (g->evhead + 1) % dt->nevidence;
+		if (g->nev < dt->nevidence)
+			g->nev++;
+	}
+	if (g->dcap == 0)
+		return;
+	field_text(dt, ev, r->distinct, val, sizeof(val));
+	if (val[0] == '\0')
+		return;
+	dv = gs_dist(g, dt->nevidence);
+	for (i = 0; i < g->ndist; i++) {
+		if (strcmp(dv[i].v, val) == 0) {
+			if (dv[i].ts < ev->ts)
+				dv[i].ts = ev->ts;
+			return;
+		}
+	}
+	if (g->ndist < g->dcap)
+		i = g->ndist++;
+	else {
+		for (i = 0, oldest = 0; i < g->ndist; i++)
+			if (dv[i].ts < dv[oldest].ts)
+				oldest = i;
+		i = oldest;
+	}
+	dv[i].ts = ev->ts;
+	ks_strlcpy(dv[i].v, val, sizeof(dv[i].v));
+}
+
+static void
+emit(struct detect *dt, struct dop *op, struct gstate *g)
+{
+	const struct rule	*r = op->in->rule;
+	struct alert		 al;
+	struct evidence		*ev = NULL;
+	const char		*dist[ALERT_MAX_DISTINCT];
+	struct dist_value	*dv;
+	int64_t			 since;
+	uint32_t		 i, k;
+	size_t			 n = 0, nd = 0;
+
+	memset(&al, 0, sizeof(al));
+	al.rule = r;
+	al.endpoint = op->in->endpoint >= 0 ?
+	    &dt->cfg->endpoints[op->in->endpoint] : NULL;
+	al.ts = op->ev.ts;
+	al.trigger = &op->ev;
+	al.ngroup = r->ngroup;
+	for (i = 0; i < r->ngroup; i++) {
+		al.group_fields[i] = r->group_by[i];
+		al.group_values[i] = op->values[i];
+	}
+	if (r->agg == AGG_NONE) {
+		al.count = 1;
+		al.first_seen = al.last_seen = op->ev.ts;
+	} else {
+		al.count = op->w.count;
+		al.first_seen = op->w.oldest;
+		al.last_seen = op->w.newest > op->ev.ts ? op->w.newest :
+		    op->ev.ts;
+	}
+	since = r->window > 0 ? op->now - r->window : INT64_MIN;
+	if (g != NULL && g->nev > 0) {
+		/* the ring, oldest first, within the window */
+		ev = ks_xcalloc(g->nev, sizeof(*ev));
+		for (k = 0; k < g->nev; k++) {
+			i = (g->evhead + dt->nevidence - g->nev + k) %
+			    dt->nevidence;
+			if (gs_evidence(g)[i].ts > since)
+				ev[n++] = gs_evidence(g)[i];
+		}
+	}
+	if (g != NULL && g->dcap > 0) {
+		dv = gs_dist(g, dt->nevidence);
+		for (i = 0; i < g->ndist; i++)
+			if (dv[i].ts > since)
+				dist[nd++] = dv[i].v;
+	}
+	al.evidence = ev;
+	al.nevidence = n;
+	al.distinct = dist;
+	al.ndistinct = nd;
+	dt->st.alerts++;
+	dt->rst[rule_index(dt, op->in)].alerts++;
+	dt->fn(dt->arg, &al);
+	free(ev);
+	if (g != NULL) {
+		/* the next alert of this group shows what came after */
+		g->nev = g->evhead = 0;
+		g->ndist = 0;
+	}
+}
+
+static void
+suppressed(struct detect *dt, const struct dop *op)
+{
+	dt->st.suppressed++;
+	dt->rst[rule_index(dt, op->in)].suppressed++;
+}
+
+static void
+on_claim(void *arg, int err, int claimed)
+{
+	struct dop	*op = arg;
+	struct detect	*dt = op->dt;
+	struct gstate	*g;
+
+	if (err) {
+		/* a duplicate alert is better than a missed one */
+		dt->st.store_errors++;
+		claimed = 1;
+	}
+	g = lru_get(dt->groups, op->key, op->klen, NULL);
+	if (g != NULL)
+		g->cooldown_until = op->now + op->in->rule->cooldown;
+	if (claimed)
+		emit(dt, op, g);
+	else
+		suppressed(dt, op);
+	free(op);
+}
+
+static void
+trigger(struct detect *dt, struct dop *op)
+{
+	struct gstate	*g = lru_get(dt->groups, op->key, op->klen, NULL);
+	char		 key[KEY_MAX + 2];
+	size_t		 klen;
+
+	if (g != NULL && g->cooldown_until > op->now) {
+		suppressed(dt, op);
+		free(op);
+		return;
+	}
+	klen = store_key(op, 'c', key);
+	store_claim(dt->store, key, klen, op->now, op->in->rule->cooldown,
+	    on_claim, op);
+}
+
+static void
+on_window(void *arg, int err, const struct store_window *w)
+{
+	struct dop	*op = arg;
+	struct detect	*dt = op->dt;
+
+	if (err) {
+		dt->st.store_errors++;
+		free(op);
+		return;
+	}
+	if (w->count < op->in->rule->threshold) {
+		free(op);
+		return;
+	}
+	op->w = *w;
+	trigger(dt, op);
+}
+
+/* Completion of an update whose result nobody waits for. */
+static void
+on_added(void *arg, int err, const struct store_window *w)
+{
+	struct detect *dt = arg;
+
+	(void)w;
+	if (err)
+		dt->st.store_errors++;
+}
+
+static void
+apply(struct detect *dt, const struct rule_inst *in, const struct event *ev)
+{
+	const struct rule	*r = in->rule;
+	struct dop		*op;
+	char			 key[KEY_MAX + 2], member[ALERT_VALUE_MAX + 16];
+	size_t			 klen, mlen;
+	int			 is_first, is_then;
+
+	op = dop_new(dt, in, ev);
+	remember(dt, op, ev);
+	switch (r->agg) {
+	case AGG_NONE:
+		trigger(dt, op);
+		return;
+	case AGG_COUNT:
+		memcpy(member, dt->monitor, 8);
+		memcpy(member + 8, &dt->seq, 8);
+		dt->seq++;
+		klen = store_key(op, 'w', key);
+		store_window_add(dt->store, key, klen, member, 16, ev->ts,
+		    op->now, r->window, r->threshold, on_window, op);
+		return;
+	case AGG_DISTINCT:
+		field_text(dt, ev, r->distinct, member, sizeof(member));
+		mlen = strlen(member);
+		if (mlen == 0) {	/* no value: nothing to count */
+			free(op);
+			return;
+		}
+		klen = store_key(op, 'w', key);
+		store_window_add(dt->store, key, klen, member, mlen, ev->ts,
+		    op->now, r->window, r->threshold, on_window, op);
+		return;
+	case AGG_SEQUENCE:
+		is_then = selection_match(&in->then, ev, dt->cfg);
+		is_first = selection_match(&in->first, ev, dt->cfg);
+		klen = store_key(op, 's', key);
+		/* ask before adding: the "first" events must come before */
+		if (is_then)
+			store_window_get(dt->store, key, klen, op->now,
+			    r->window, on_window, op);
+		else
+			free(op);
+		if (is_first) {
+			memcpy(member, dt->monitor, 8);
+			memcpy(member + 8, &dt->seq, 8);
+			dt->seq++;
+			store_window_add(dt->store, key, klen, member, 16,
+			    ev->ts, dt->clock, r->window, r->threshold,
+			    on_added, dt);
+		}
+		return;
+	}
+}
+
+int
+detect_event(struct detect *dt, const struct event *ev)
+{
+	const struct ruleset	*rs = dt->rs;
+	const struct rule_inst	*in;
+	size_t			 i;
+
+	dt->st.events++;
+	if (dt->clock_set && ev->ts < dt->clock - dt->cfg->lateness) {
+		dt->st.late++;
+		return 1;
+	}
+	if (!dt->clock_set || ev->ts > dt->clock) {
+		dt->clock = ev->ts;
+		dt->clock_set = 1;
+	}
+	if (ev->endpoint >= 0 && (size_t)ev->endpoint < rs->nendpoints) {
+		for (i = 0; i < rs->nby_ep[ev->endpoint]; i++) {
+			in = &rs->insts[rs->by_ep[ev->endpoint][i]];
+			if (inst_match(in, ev, dt->cfg)) {
+				dt->rst[rule_index(dt, in)].matched++;
+				apply(dt, in, ev);
+			}
+		}
+	}
+	for (i = 0; i < rs->nany; i++) {
+		in = &rs->insts[rs->any[i]];
+		if (inst_match(in, ev, dt->cfg)) {
+			dt->rst[rule_index(dt, in)].matched++;
+			apply(dt, in, ev);
+		}
+	}
+	return 0;
+}

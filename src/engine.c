@@ -1,0 +1,117 @@
+/* The engine (see engine.h). */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "enrich.h"
+#include "log.h"
+#include "util.h"
+
+static void
+on_alert(void *arg, const struct alert *al)
+{
+	struct engine	*e = arg;
+	json_t		*doc;
+	char		*text;
+	size_t		 i;
+
+	e->actx.input_names = (const char *const *)e->inputs;
+	e->actx.ninputs = e->ninputs;
+	doc = alert_to_json(al, &e->actx);
+	text = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(doc);
+	if (text == NULL) {
+		log_warnx("rule %s: could not serialise an alert",
+		    al->rule->id);
+		return;
+	}
+	e->alerts++;
+	for (i = 0; i < e->nsinks; i++)
+		sink_write(e->sinks[i], text, strlen(text));
+	free(text);
+}
+
+int
+engine_init(struct engine *e, struct config *cfg, struct ruleset *rs,
+    const char *output, char *err, size_t errlen)
+{
+	struct store_limits	lim;
+	struct output_conf	stdout_conf = { "file", "-" };
+	const struct output_conf *outs;
+	size_t			n, i;
+
+	memset(e, 0, sizeof(*e));
+	e->cfg = cfg;
+	e->rs = rs;
+	lim.entries = cfg->limits.store_entries;
+	if ((e->store = store_open(cfg->store, &lim, err, errlen)) == NULL)
+		return -1;
+	e->dt = detect_new(cfg, rs, e->store, on_alert, e);
+	e->actx.hostname = cfg->hostname;
+	if (output != NULL) {
+		e->override.type = "file";
+		e->override.path = (char *)output;
+		outs = &e->override;
+		n = 1;
+	} else if (cfg->noutputs == 0) {
+		e->override = stdout_conf;
+		outs = &e->override;
+		n = 1;
+	} else {
+		outs = cfg->outputs;
+		n = cfg->noutputs;
+	}
+	e->sinks = ks_xcalloc(n, sizeof(*e->sinks));
+	for (i = 0; i < n; i++) {
+		if ((e->sinks[i] = sink_open(&outs[i], err, errlen)) == NULL)
+			return -1;
+		e->nsinks++;
+	}
+	return 0;
+}
+
+void
+engine_fini(struct engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nsinks; i++)
+		sink_close(e->sinks[i]);
+	free(e->sinks);
+	detect_free(e->dt);
+	store_close(e->store);
+	ruleset_free(e->rs);
+	config_free(e->cfg);
+	for (i = 0; i < e->ninputs; i++)
+		free(e->inputs[i]);
+	free(e->inputs);
+	memset(e, 0, sizeof(*e));
+}
+
+uint32_t
+engine_add_input(struct engine *e, const char *name)
+{
+	e->inputs = ks_xreallocarray(e->inputs, e->ninputs + 1,
+	    sizeof(*e->inputs));
+	e->inputs[e->ninputs] = ks_xstrdup(name);
+	return (uint32_t)e->ninputs++;
+}
+
+void
+engine_event(struct engine *e, struct event *ev)
+{
+	enrich_endpoint(e->cfg, ev);
+	detect_event(e->dt, ev);
+}
+
+void
+engine_flush(struct engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nsinks; i++)
+		sink_flush(e->sinks[i]);
+}

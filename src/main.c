@@ -1,0 +1,300 @@
+/*
+ * keysentry: command line.  Each command is a function; start-up reads as
+ * a checklist: load the config, load the rules, open the store and the
+ * outputs, then run.  Exit status: 0 success, 1 usage or configuration
+ * error, 2 some input could not be read to its end.
+ */
+#include "autoconfig.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "engine.h"
+#include "log.h"
+#include "replay.h"
+#include "rules.h"
+#include "util.h"
+
+#ifndef KS_SYSCONFDIR
+#define KS_SYSCONFDIR "/usr/local/etc/keysentry"
+#endif
+#define DEFAULT_CONFIG	KS_SYSCONFDIR "/keysentry.yml"
+
+struct command {
+	const char	*name;
+	int		(*fn)(int, char **);
+	const char	*usage;
+	const char	*help;
+};
+
+static int cmd_replay(int, char **);
+static int cmd_check(int, char **);
+static int cmd_help(int, char **);
+
+static const struct command commands[] = {
+	{ "replay", cmd_replay,
+	  "replay [-c FILE] [-o FILE] [-f FORMAT] [-q] PATH...",
+	  "Runs the rules over log files (plain or gzip, told apart by\n"
+	  "content; - is stdin) in event-time order across files, and\n"
+	  "writes the alerts to the config's outputs, or to -o FILE (- is\n"
+	  "stdout).  A summary of lines read, decoded and skipped per file\n"
+	  "goes to stderr.\n"
+	  "\n"
+	  "  -c FILE    config file (default " DEFAULT_CONFIG ")\n"
+	  "  -o FILE    write alerts here instead of the config's outputs\n"
+	  "  -f FORMAT  decode every file as FORMAT: auto, json, flat, caddy,\n"
+	  "             kratos, clf or combined (default: the format of the\n"
+	  "             config source whose file name matches, else auto)\n"
+	  "  -q         no summary on stderr\n"
+	  "\n"
+	  "Exit status: 0 if every file was read to its end, 1 for a usage\n"
+	  "or config error, 2 if a file could not be read or was cut short.\n" },
+	{ "check", cmd_check,
+	  "check [-c FILE]",
+	  "Loads the config and the rules and reports every error as\n"
+	  "FILE:LINE:COLUMN: message (exit 1), or prints a summary of\n"
+	  "endpoints, rules, sources and outputs (exit 0).\n"
+	  "\n"
+	  "  -c FILE    config file (default " DEFAULT_CONFIG ")\n" },
+	{ "help", cmd_help,
+	  "help [COMMAND]",
+	  "Shows the commands, or the help of one command.\n" },
+};
+
+static void
+usage_all(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: keysentry COMMAND [OPTIONS] [ARGS]\n"
+	    "       keysentry --version | --help\n\ncommands:\n");
+	for (i = 0; i < KS_ARRAY_LEN(commands); i++)
+		fprintf(f, "  keysentry %s\n", commands[i].usage);
+	fprintf(f, "\nkeysentry help COMMAND shows the options of a command; "
+	    "see also keysentry(8).\n");
+}
+
+static const struct command *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < KS_ARRAY_LEN(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int
+usage_of(const char *name)
+{
+	const struct command *c = find_command(name);
+
+	fprintf(stderr, "usage: keysentry %s\n", c->usage);
+	return 1;
+}
+
+static void
+print_diag(struct ydiag *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		fprintf(stderr, "%s\n", d->msgs[i]);
+	if (d->total > d->n)
+		fprintf(stderr, "keysentry: %zu more errors not shown\n",
+		    d->total - d->n);
+}
+
+/* Loads config and rules, reporting every error; NULL on failure. */
+static struct config *
+load_all(const char *path, struct ruleset **rsp)
+{
+	struct ydiag	 d;
+	struct config	*cfg;
+	struct ruleset	*rs;
+
+	ydiag_init(&d, path);
+	if ((cfg = config_load(path, &d)) == NULL) {
+		print_diag(&d);
+		ydiag_free(&d);
+		return NULL;
+	}
+	if ((rs = ruleset_load(cfg, &d)) == NULL) {
+		print_diag(&d);
+		ydiag_free(&d);
+		config_free(cfg);
+		return NULL;
+	}
+	ydiag_free(&d);
+	*rsp = rs;
+	return cfg;
+}
+
+static int
+cmd_replay(int argc, char **argv)
+{
+	const char		*conf = DEFAULT_CONFIG, *output = NULL;
+	struct replay_opts	 ro = { NULL, 0, 0 };
+	struct config		*cfg;
+	struct ruleset		*rs;
+	struct engine		 e;
+	char			 err[1024];
+	int			 ch, rc;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "c:o:f:q")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'f':
+			if (!decode_format_valid(optarg)) {
+				log_warnx("unknown format \"%s\" (expected "
+				    "one of: %s)", optarg,
+				    decode_format_names());
+				return 1;
+			}
+			ro.format = optarg;
+			break;
+		case 'q':
+			ro.quiet = 1;
+			break;
+		default:
+			return usage_of("replay");
+		}
+	}
+	if (optind >= argc) {
+		log_warnx("replay: no files given");
+		return usage_of("replay");
+	}
+	if ((cfg = load_all(conf, &rs)) == NULL)
+		return 1;
+	if (engine_init(&e, cfg, rs, output, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		engine_fini(&e);
+		return 1;
+	}
+	ro.progress = !ro.quiet && isatty(STDERR_FILENO);
+	rc = replay_run(&e, argv + optind, argc - optind, &ro);
+	engine_fini(&e);
+	return rc;
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+	const char		*conf = DEFAULT_CONFIG;
+	struct config		*cfg;
+	struct ruleset		*rs;
+	const struct endpoint_conf *ep;
+	size_t			 i, enabled = 0;
+	int			 ch;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "c:")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf = optarg;
+			break;
+		default:
+			return usage_of("check");
+		}
+	}
+	if (optind != argc)
+		return usage_of("check");
+	if ((cfg = load_all(conf, &rs)) == NULL)
+		return 1;
+	for (i = 0; i < rs->nrules; i++)
+		enabled += rs->rules[i].enabled;
+	printf("%s: OK\n", conf);
+	printf("  store: %s\n", cfg->store);
+	printf("  endpoints: %zu\n", cfg->nendpoints);
+	for (i = 0; i < cfg->nendpoints; i++) {
+		ep = &cfg->endpoints[i];
+		printf("    %s: %s %s, key header %s, %zu allowed sources\n",
+		    ep->name, ep->method ? ep->method : "(any method)",
+		    ep->path, ep->key_header ? ep->key_header : "(none)",
+		    ep->nallowed);
+	}
+	printf("  rules: %zu loaded, %zu enabled, %zu endpoint bindings\n",
+	    rs->nrules, enabled, rs->ninsts);
+	for (i = 0; i < rs->nrules; i++)
+		printf("    %-28s %-8s %-9s %s\n", rs->rules[i].id,
+		    severity_name(rs->rules[i].severity),
+		    agg_type_name(rs->rules[i].agg),
+		    rs->rules[i].enabled ? "" : "(disabled)");
+	printf("  sources: %zu\n", cfg->nsources);
+	for (i = 0; i < cfg->nsources; i++)
+		printf("    %s %s, format %s\n",
+		    cfg->sources[i].type == SOURCE_FILE ? "file" : "stdin",
+		    cfg->sources[i].path ? cfg->sources[i].path : "-",
+		    cfg->sources[i].dopts.format);
+	printf("  outputs: %zu%s\n", cfg->noutputs, cfg->noutputs ? "" :
+	    " (alerts go to stdout)");
+	for (i = 0; i < cfg->noutputs; i++)
+		printf("    %s %s\n", cfg->outputs[i].type,
+		    cfg->outputs[i].path);
+	printf("  fast path: %s", rs->fastpath ? "on" : "off (every line is "
+	    "decoded)");
+	for (i = 0; i < rs->nneedles; i++)
+		printf("%s\"%s\"", i ? ", " : ", lines must contain ",
+		    rs->needles[i]);
+	printf("\n");
+	for (i = 0; i < rs->nwarnings; i++)
+		printf("  warning: %s\n", rs->warnings[i]);
+	ruleset_free(rs);
+	config_free(cfg);
+	return 0;
+}
+
+static int
+cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		usage_all(stdout);
+		return 0;
+	}
+	if ((c = find_command(argv[1])) == NULL) {
+		log_warnx("no command \"%s\"", argv[1]);
+		usage_all(stderr);
+		return 1;
+	}
+	printf("usage: keysentry %s\n\n%s", c->usage, c->help);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct command *c;
+
+	log_init("keysentry", LOG_LVL_INFO);
+	if (argc < 2) {
+		usage_all(stderr);
+		return 1;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("keysentry %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage_all(stdout);
+		return 0;
+	}
+	if ((c = find_command(argv[1])) == NULL) {
+		log_warnx("unknown command \"%s\"", argv[1]);
+		usage_all(stderr);
+		return 1;
+	}
+	return c->fn(argc - 1, argv + 1);
+}

@@ -1,0 +1,138 @@
+/*
+ * Rules: YAML files (keysentry.rules(5)) compiled into matchers.
+ *
+ * A rule names the endpoints it watches; it is compiled once per endpoint
+ * into a rule instance, with the endpoint's values substituted for the
+ * placeholders %endpoint.allowed_sources%, %endpoint.method%,
+ * %endpoint.path% and %endpoint.name%.  Matching an event against an
+ * instance is pure: it reads the event and nothing else.  Aggregation over
+ * time is detect.c's business.
+ *
+ * A ruleset also derives the fast path: the literal bytes a log line must
+ * contain for any instance to match it (see ruleset_line_relevant()).
+ */
+#ifndef KS_RULES_H
+#define KS_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <regex.h>
+
+#include "addr.h"
+#include "config.h"
+#include "event.h"
+#include "severity.h"
+#include "ydoc.h"
+
+#define RULE_MAX_GROUP	4
+
+enum cond_op {
+	OP_EQ, OP_CONTAINS, OP_STARTSWITH, OP_ENDSWITH, OP_RE, OP_CIDR,
+	OP_GT, OP_GTE, OP_LT, OP_LTE, OP_EXISTS
+};
+
+struct cond_value {
+	char		*s;		/* string form (lower case unless cased) */
+	size_t		 len;
+	long long	 num;		/* integer fields */
+	struct ks_addr	 addr;		/* address equality */
+	struct ks_cidr	 cidr;		/* OP_CIDR */
+	regex_t		*re;		/* OP_RE */
+};
+
+struct cond {
+	enum ev_field		 field;
+	enum ev_ftype		 ftype;
+	enum cond_op		 op;
+	int			 cased;		/* case-sensitive strings */
+	int			 all;		/* every value must match */
+	int			 exists;	/* OP_EXISTS: wanted presence */
+	struct cond_value	*vals;
+	size_t			 nvals;
+};
+
+/* A conjunction of conditions (one YAML mapping). */
+struct selection {
+	struct cond	*conds;
+	size_t		 n;
+};
+
+enum agg_type { AGG_NONE, AGG_COUNT, AGG_DISTINCT, AGG_SEQUENCE };
+
+struct rule {
+	char		*id;
+	char		*name;
+	char		*description;
+	char		*runbook;	/* reference, may be NULL */
+	char		*file;		/* where it was loaded from */
+	unsigned int	 version;
+	enum severity	 severity;
+	int		 enabled;
+	int64_t		 cooldown;	/* ns, per group */
+	enum agg_type	 agg;
+	int64_t		 window;	/* ns; 0 for AGG_NONE */
+	unsigned int	 threshold;	/* 1 for AGG_NONE */
+	enum ev_field	 distinct;	/* AGG_DISTINCT */
+	enum ev_field	 group_by[RULE_MAX_GROUP];
+	size_t		 ngroup;
+};
+
+/* A rule bound to one endpoint (or to none: every event). */
+struct rule_inst {
+	const struct rule	*rule;
+	int			 endpoint;	/* index, -1 for any event */
+	struct selection	 match;
+	struct selection	*nots;		/* any match vetoes */
+	size_t			 nnots;
+	struct selection	 first, then;	/* AGG_SEQUENCE: A, then B */
+	size_t			 index;		/* in ruleset->insts */
+};
+
+struct ruleset {
+	struct rule		 *rules;
+	size_t			  nrules;
+	struct rule_inst	 *insts;
+	size_t			  ninsts;
+	size_t			**by_ep;	/* per endpoint: inst indices */
+	size_t			 *nby_ep;
+	size_t			  nendpoints;
+	size_t			 *any;		/* insts for every event */
+	size_t			  nany;
+	char			**needles;	/* fast path literals */
+	size_t			  nneedles;
+	int			  fastpath;	/* needles are sufficient */
+	char			**warnings;	/* for keysentry check */
+	size_t			  nwarnings;
+};
+
+/*
+ * Loads every rule file named by the config (files, or directories whose
+ * *.yml and *.yaml files are read in name order), applies rule_overrides
+ * and compiles instances for the config's endpoints.  Returns NULL with
+ * every problem in diag.
+ */
+struct ruleset	*ruleset_load(const struct config *, struct ydiag *diag);
+/* Compiles rules from one in-memory YAML buffer (tests, fuzzing). */
+struct ruleset	*ruleset_load_buffer(const struct config *, const char *name,
+		    const char *buf, size_t len, struct ydiag *diag);
+void		 ruleset_free(struct ruleset *);
+
+/* Does the selection hold for the event? */
+int		 selection_match(const struct selection *, const struct event *,
+		    const struct config *);
+/* match holds and no "not" selection does. */
+int		 inst_match(const struct rule_inst *, const struct event *,
+		    const struct config *);
+
+/*
+ * The fast path: 0 when no instance could match an event decoded from
+ * this line, so the line need not be decoded.  Conservative: a line with
+ * escapes ('\\' or '%') that could hide a needle is always relevant.
+ */
+int		 ruleset_line_relevant(const struct ruleset *, const char *line,
+		    size_t len);
+
+const struct rule *ruleset_rule(const struct ruleset *, const char *id);
+const char	*agg_type_name(enum agg_type);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * The counter store: where detectors keep their windows and cooldown
+ * claims.  One interface, several backends chosen by URL ("memory", later
+ * "redis://..."), identical semantics, one conformance suite
+ * (tests/check_store.c) run against each.
+ *
+ * Windows.  A window is a set of members, each with a score (an event
+ * time).  window_add() inserts a member or raises its score, keeps only the
+ * cap highest scores, and reports how many members have a score in
+ * (now - window, now], with the oldest and newest of them.  For a count,
+ * members are unique per event; for a distinct count, a member is the
+ * value itself.  Keeping the cap highest scores is exact for every
+ * question "are there at least cap members in the window?", because
+ * "now" never decreases.
+ *
+ * Claims.  claim() takes key until now + ttl unless someone holds it
+ * already; it is how a fleet raises an alert exactly once per cooldown.
+ *
+ * All times are event times (ns).  Results arrive through callbacks;
+ * the memory backend calls them before returning, a network backend
+ * later, but always in the order the operations were issued.
+ */
+#ifndef KS_STORE_H
+#define KS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store_window {
+	uint64_t	count;		/* members in (now - window, now] */
+	int64_t		oldest;		/* their lowest score; 0 if none */
+	int64_t		newest;		/* their highest score; 0 if none */
+};
+
+/* err is 0, or -1 when the backend failed (counts are then unknown). */
+typedef void store_window_cb(void *arg, int err, const struct store_window *);
+typedef void store_claim_cb(void *arg, int err, int claimed);
+
+struct store_limits {
+	size_t		entries;	/* keys held at most (memory) */
+};
+
+struct store_stats {
+	uint64_t	entries;
+	uint64_t	cap;
+	uint64_t	evictions;	/* keys dropped to stay under cap */
+	uint64_t	ops;
+	uint64_t	errors;
+};
+
+struct store;
+
+struct store_backend {
+	const char	*name;
+	/* Does this backend serve that URL? */
+	int		(*accepts)(const char *url);
+	int		(*open)(struct store *, const char *url,
+			    const struct store_limits *, char *err,
+			    size_t errlen);
+	void		(*close)(struct store *);
+	void		(*window_add)(struct store *, const char *key,
+			    size_t klen, const void *member, size_t mlen,
+			    int64_t score, int64_t now, int64_t window,
+			    unsigned int cap, store_window_cb *, void *arg);
+	void		(*window_get)(struct store *, const char *key,
+			    size_t klen, int64_t now, int64_t window,
+			    store_window_cb *, void *arg);
+	void		(*claim)(struct store *, const char *key, size_t klen,
+			    int64_t now, int64_t ttl, store_claim_cb *,
+			    void *arg);
+	void		(*stats)(struct store *, struct store_stats *);
+};
+
+struct store {
+	const struct store_backend	*be;
+	void				*priv;
+};
+
+/* Returns NULL with a message in err. */
+struct store	*store_open(const char *url, const struct store_limits *,
+		    char *err, size_t errlen);
+void		 store_close(struct store *);
+const char	*store_name(const struct store *);
+
+void	store_window_add(struct store *, const char *key, size_t klen,
+	    const void *member, size_t mlen, int64_t score, int64_t now,
+	    int64_t window, unsigned int cap, store_window_cb *, void *arg);
+void	store_window_get(struct store *, const char *key, size_t klen,
+	    int64_t now, int64_t window, store_window_cb *, void *arg);
+void	store_claim(struct store *, const char *key, size_t klen, int64_t now,
+	    int64_t ttl, store_claim_cb *, void *arg);
+void	store_stats(struct store *, struct store_stats *);
+
+extern const struct store_backend store_memory_backend;
+
+#endif

@@ -1,0 +1,241 @@
+/* Unit tests for config.c. */
+#include "autoconfig.h"
+
+#include "check_common.h"
+#include "config.h"
+
+static struct config *
+load_text(const char *text, struct ydiag *d, char **pathp)
+{
+	char *path = ks_tempfile(".yml", text, strlen(text));
+
+	ydiag_init(d, path);
+	*pathp = path;
+	return config_load(path, d);
+}
+
+START_TEST(the_contract_example)
+{
+	struct ydiag	 d;
+	char		*path;
+	struct config	*c = load_text(
+	    "store: memory\n"
+	    "rules: [/usr/local/share/keysentry/rules]\n"
+	    "endpoints:\n"
+	    "  - name: kratos-reload\n"
+	    "    method: POST\n"
+	    "    path: /internal/kratos/reload\n"
+	    "    key_header: X-Reload-Api-Key\n"
+	    "    allowed_sources: [10.89.1.10/32, fd00:89::10/128]\n"
+	    "sources:\n"
+	    "  - {type: file, path: /var/log/reload-sidecar/access.log, "
+	    "format: auto}\n"
+	    "outputs:\n"
+	    "  - {type: file, path: \"-\"}\n", &d, &path);
+	char		 buf[64];
+
+	ck_assert_msg(c != NULL, "%s", d.n ? d.msgs[0] : "?");
+	ck_assert_str_eq(c->store, "memory");
+	ck_assert_uint_eq(c->nrules, 1);
+	ck_assert_str_eq(c->rules[0], "/usr/local/share/keysentry/rules");
+	ck_assert_uint_eq(c->nendpoints, 1);
+	ck_assert_str_eq(c->endpoints[0].name, "kratos-reload");
+	ck_assert_str_eq(c->endpoints[0].method, "POST");
+	ck_assert_str_eq(c->endpoints[0].path, "/internal/kratos/reload");
+	ck_assert_str_eq(c->endpoints[0].key_header, "X-Reload-Api-Key");
+	ck_assert_uint_eq(c->endpoints[0].nallowed, 2);
+	cidr_format(&c->endpoints[0].allowed[1], buf, sizeof(buf));
+	ck_assert_str_eq(buf, "fd00:89::10/128");
+	ck_assert_uint_eq(c->nsources, 1);
+	ck_assert_str_eq(c->sources[0].path,
+	    "/var/log/reload-sidecar/access.log");
+	ck_assert_str_eq(c->sources[0].dopts.format, "auto");
+	ck_assert_uint_eq(c->noutputs, 1);
+	ck_assert_str_eq(c->outputs[0].path, "-");
+	ck_assert_ptr_eq(config_endpoint(c, "kratos-reload"), &c->endpoints[0]);
+	config_free(c);
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(empty_file_gives_defaults)
+{
+	struct ydiag	 d;
+	char		*path;
+	struct config	*c = load_text("", &d, &path);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->store, "memory");
+	ck_assert_uint_eq(c->nrules, 1);		/* the installed rules */
+	ck_assert_uint_eq(c->nendpoints, 0);
+	ck_assert_uint_eq(c->noutputs, 0);
+	ck_assert_uint_eq(c->limits.max_line, 65536);
+	ck_assert_int_eq(c->lateness, 5 * INT64_C(1000000000));
+	config_free(c);
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(relative_paths_follow_the_file)
+{
+	struct ydiag	 d;
+	char		*path, *dir, want[4096];
+	struct config	*c = load_text("rules: [rules, /abs]\nsources:\n"
+			    "  - {type: file, path: logs/a.log}\noutputs:\n"
+			    "  - {type: file, path: out.jsonl}\n", &d, &path);
+
+	ck_assert_ptr_nonnull(c);
+	dir = strdup(path);
+	*strrchr(dir, '/') = '\0';
+	snprintf(want, sizeof(want), "%s/rules", dir);
+	ck_assert_str_eq(c->rules[0], want);
+	ck_assert_str_eq(c->rules[1], "/abs");
+	snprintf(want, sizeof(want), "%s/logs/a.log", dir);
+	ck_assert_str_eq(c->sources[0].path, want);
+	snprintf(want, sizeof(want), "%s/out.jsonl", dir);
+	ck_assert_str_eq(c->outputs[0].path, want);
+	free(dir);
+	config_free(c);
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(every_error_is_reported_with_its_place)
+{
+	struct ydiag	 d;
+	char		*path, want[4200];
+	struct config	*c = load_text(
+	    "store: memory\n"					/* 1 */
+	    "endpoint:\n"					/* 2 */
+	    "  - name: x\n"					/* 3 */
+	    "endpoints:\n"					/* 4 */
+	    "  - name: kratos-reload\n"				/* 5 */
+	    "    path: internal/kratos/reload\n"		/* 6 */
+	    "    allowed_sources: [10.89.1.10/33, ciam-athena]\n" /* 7 */
+	    "  - {name: kratos-reload, path: /x/../y}\n"	/* 8 */
+	    "sources:\n"					/* 9 */
+	    "  - {type: file, path: /a, format: syslog}\n"	/* 10 */
+	    "limits: {groups: 5}\n"				/* 11 */
+	    "rule_overrides:\n"					/* 12 */
+	    "  reload-rate: {threshold: 0, window: soon}\n",	/* 13 */
+	    &d, &path);
+	static const char *msgs[] = {
+		"2:1: config: unknown key \"endpoint\"",
+		"11:18: groups must be a whole number from 16",
+		"6:11: endpoint path must start with '/'",
+		"7:23: \"10.89.1.10/33\" is not an address or CIDR prefix",
+		"7:38: \"ciam-athena\" is not an address or CIDR prefix",
+		"8:12: endpoint \"kratos-reload\" is declared twice",
+		"8:33: endpoint path \"/x/../y\" is not in normal form (it "
+		    "would be \"/y\")",
+		"10:36: unknown format \"syslog\"",
+		"13:28: threshold must be a whole number",
+		"13:39: window must be a duration",
+	};
+	size_t i, j;
+
+	ck_assert_ptr_null(c);
+	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		snprintf(want, sizeof(want), "%s:%s", path, msgs[i]);
+		for (j = 0; j < d.n; j++)
+			if (strncmp(d.msgs[j], want, strlen(want)) == 0)
+				break;
+		ck_assert_msg(j < d.n, "missing: %s (got %zu messages, the "
+		    "first: %s)", want, d.n, d.n ? d.msgs[0] : "");
+	}
+	ck_assert_uint_eq(d.total, sizeof(msgs) / sizeof(msgs[0]));
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(missing_file_and_syntax_error)
+{
+	struct ydiag	 d;
+	char		*path;
+
+	ydiag_init(&d, "/nonexistent/keysentry.yml");
+	ck_assert_ptr_null(config_load("/nonexistent/keysentry.yml", &d));
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_str_eq(d.msgs[0], "/nonexistent/keysentry.yml: No such "
+	    "file or directory");
+	ydiag_free(&d);
+
+	ck_assert_ptr_null(load_text("endpoints: [\n", &d, &path));
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_ptr_nonnull(strstr(d.msgs[0], ":2:1: "));
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(fields_overrides_and_limits)
+{
+	struct ydiag	 d;
+	char		*path;
+	struct config	*c = load_text(
+	    "sources:\n"
+	    "  - type: file\n"
+	    "    path: /a\n"
+	    "    format: json\n"
+	    "    fields: {time: when, source: [peer.ip, peer.addr]}\n"
+	    "  - {type: stdin, format: clf}\n"
+	    "rule_overrides:\n"
+	    "  reload-rate: {threshold: 12, window: 10m, enabled: false, "
+	    "severity: critical, cooldown: 1h}\n"
+	    "limits: {max_line_bytes: 2048, groups: 100, store_entries: 200, "
+	    "evidence: 3}\n"
+	    "hostname: mon-1\n"
+	    "allowed_lateness: 30s\n", &d, &path);
+	const struct rule_override *o;
+
+	ck_assert_msg(c != NULL, "%s", d.n ? d.msgs[0] : "?");
+	ck_assert_str_eq(c->sources[0].dopts.fields[DF_TIME][0], "when");
+	ck_assert_str_eq(c->sources[0].dopts.fields[DF_SOURCE][1], "peer.addr");
+	ck_assert_ptr_null(c->sources[0].dopts.fields[DF_SOURCE][2]);
+	ck_assert_int_eq(c->sources[1].type, SOURCE_STDIN);
+	o = config_override(c, "reload-rate");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(o->threshold, 12);
+	ck_assert_int_eq(o->window, 600 * INT64_C(1000000000));
+	ck_assert_int_eq(o->enabled, 0);
+	ck_assert_int_eq(o->severity, 4);
+	ck_assert_ptr_null(config_override(c, "reload-401-burst"));
+	ck_assert_uint_eq(c->limits.max_line, 2048);
+	ck_assert_uint_eq(c->limits.groups, 100);
+	ck_assert_uint_eq(c->limits.store_entries, 200);
+	ck_assert_uint_eq(c->limits.evidence, 3);
+	ck_assert_str_eq(c->hostname, "mon-1");
+	ck_assert_int_eq(c->lateness, 30 * INT64_C(1000000000));
+	config_free(c);
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite	*s = suite_create("config");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, the_contract_example);
+	tcase_add_test(tc, empty_file_gives_defaults);
+	tcase_add_test(tc, relative_paths_follow_the_file);
+	tcase_add_test(tc, every_error_is_reported_with_its_place);
+	tcase_add_test(tc, missing_file_and_syntax_error);
+	tcase_add_test(tc, fields_overrides_and_limits);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+KS_CHECK_MAIN(config_suite)

@@ -1,0 +1,346 @@
+/* Unit tests for rules.c: loading, errors, placeholders, matching. */
+#include "autoconfig.h"
+
+#include "check_common.h"
+#include "rules.h"
+
+/* Two endpoints: one with an allowlist and a method, one with neither. */
+static struct config *
+test_config(void)
+{
+	static const char *text =
+	    "endpoints:\n"
+	    "  - name: kratos-reload\n"
+	    "    method: POST\n"
+	    "    path: /internal/kratos/reload\n"
+	    "    allowed_sources: [10.89.1.10/32, fd00:89::10/128]\n"
+	    "  - name: jwks-refresh\n"
+	    "    path: /internal/auth/jwks/refresh\n";
+	struct ydiag	 d;
+	char		*path = ks_tempfile(".yml", text, strlen(text));
+	struct config	*c;
+
+	ydiag_init(&d, path);
+	c = config_load(path, &d);
+	ck_assert_ptr_nonnull(c);
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+	return c;
+}
+
+static struct ruleset *
+rules_text(const struct config *c, const char *text, struct ydiag *d)
+{
+	ydiag_init(d, "r.yml");
+	return ruleset_load_buffer(c, "r.yml", text, strlen(text), d);
+}
+
+static struct event
+mkev(const char *src, const char *method, const char *path, int status)
+{
+	struct event ev;
+
+	event_clear(&ev);
+	if (src != NULL) {
+		ck_assert_int_eq(addr_parse(src, strlen(src), &ev.src), 0);
+		ev.flags |= EV_HAS_SRC;
+	}
+	event_set_method(&ev, method, strlen(method));
+	event_set_path(&ev, path, strlen(path));
+	if (status >= 0) {
+		ev.status = status;
+		ev.flags |= EV_HAS_STATUS;
+	}
+	ev.endpoint = 0;
+	return ev;
+}
+
+START_TEST(shipped_rules_load)
+{
+	struct config	*c = test_config();
+	struct ydiag	 d;
+	struct ruleset	*rs;
+	const char	*ids[] = { "reload-401-burst", "reload-401-distributed",
+			    "reload-guess-success", "reload-rate",
+			    "reload-unexpected-source" };
+	size_t		 i;
+
+	free(c->rules[0]);
+	c->rules[0] = strdup(ks_fixture("rules"));
+	ydiag_init(&d, "rules");
+	rs = ruleset_load(c, &d);
+	ck_assert_msg(rs != NULL, "%s", d.n ? d.msgs[0] : "?");
+	ck_assert_uint_eq(rs->nrules, 5);
+	for (i = 0; i < 5; i++)
+		ck_assert_str_eq(rs->rules[i].id, ids[i]);	/* name order */
+	/* unexpected-source needs allowed_sources: jwks has none */
+	ck_assert_uint_eq(rs->ninsts, 9);
+	ck_assert_uint_eq(rs->nby_ep[0], 5);
+	ck_assert_uint_eq(rs->nby_ep[1], 4);
+	ck_assert_uint_eq(rs->nwarnings, 1);
+	ck_assert_ptr_nonnull(strstr(rs->warnings[0],
+	    "reload-unexpected-source does not apply to endpoint "
+	    "jwks-refresh"));
+	ck_assert(rs->fastpath);
+	ck_assert_uint_eq(rs->nneedles, 2);
+	ck_assert_str_eq(rs->needles[0], "/reload");
+	ck_assert_str_eq(rs->needles[1], "/refresh");
+	ck_assert_int_eq(rs->rules[0].threshold, 5);
+	ck_assert_int_eq(rs->rules[0].window, 60 * INT64_C(1000000000));
+	ck_assert_int_eq(rs->rules[0].agg, AGG_COUNT);
+	ck_assert_int_eq(rs->rules[1].agg, AGG_DISTINCT);
+	ck_assert_int_eq(rs->rules[2].agg, AGG_SEQUENCE);
+	ck_assert_int_eq(rs->rules[4].agg, AGG_NONE);
+	ck_assert_int_eq(rs->rules[4].severity, SEV_CRITICAL);
+	ck_assert_int_eq(rs->rules[4].cooldown, 600 * INT64_C(1000000000));
+	ruleset_free(rs);
+	ydiag_free(&d);
+	config_free(c);
+}
+END_TEST
+
+/* One match case: a rule body, an event, the expected verdict. */
+static void
+verdict(const char *body, struct event ev, int want)
+{
+	struct config	*c = test_config();
+	struct ydiag	 d;
+	struct ruleset	*rs;
+	char		 text[4096];
+
+	snprintf(text, sizeof(text), "id: t\nname: t\ndescription: t\n"
+	    "severity: low\nendpoints: [kratos-reload]\n%s", body);
+	rs = rules_text(c, text, &d);
+	ck_assert_msg(rs != NULL, "%s: %s", body, d.n ? d.msgs[0] : "?");
+	ck_assert_uint_eq(rs->ninsts, 1);
+	ck_assert_msg(inst_match(&rs->insts[0], &ev, c) == want,
+	    "%s: want %d", body, want);
+	ruleset_free(rs);
+	ydiag_free(&d);
+	config_free(c);
+}
+
+START_TEST(matching)
+{
+	struct event e401 = mkev("10.89.1.66", "POST",
+	    "/internal/kratos/reload", 401);
+	struct event eok = mkev("10.89.1.10", "post",
+	    "/internal/kratos/reload", 200);
+	struct event e6 = mkev("fd00:89::10", "POST",
+	    "/internal/kratos/reload", 200);
+	struct event nosrc = mkev(NULL, "GET", "/internal/kratos/reload", -1);
+
+	strcpy(eok.user_agent, "Axios/1.13.2");
+	verdict("match: {http.response.status_code: [401, 403]}\n", e401, 1);
+	verdict("match: {http.response.status_code: [401, 403]}\n", eok, 0);
+	verdict("match: {http.response.status_code: 401}\n", nosrc, 0);
+	verdict("match: {http.response.status_code|gte: 200, "
+	    "http.response.status_code|lt: 300}\n", eok, 1);
+	verdict("match: {http.response.status_code|gte: 200, "
+	    "http.response.status_code|lt: 300}\n", e401, 0);
+	verdict("match: {http.response.status_code|gt: 400, "
+	    "http.response.status_code|lte: 401}\n", e401, 1);
+	/* placeholders */
+	verdict("not: {source.ip|cidr: '%endpoint.allowed_sources%'}\n",
+	    e401, 1);
+	verdict("not: {source.ip|cidr: '%endpoint.allowed_sources%'}\n",
+	    eok, 0);
+	verdict("not: {source.ip|cidr: '%endpoint.allowed_sources%'}\n",
+	    e6, 0);
+	/* no source at all: it cannot be proved allowed */
+	verdict("not: {source.ip|cidr: '%endpoint.allowed_sources%'}\n",
+	    nosrc, 1);
+	verdict("match: {http.request.method: '%endpoint.method%'}\n", eok, 1);
+	verdict("match: {http.request.method: '%endpoint.method%'}\n", nosrc,
+	    0);
+	verdict("match: {url.path: '%endpoint.path%', keysentry.endpoint: "
+	    "'%endpoint.name%'}\n", e401, 1);
+	/* strings: case-insensitive unless |cased; modifiers */
+	verdict("match: {user_agent.original|startswith: axios/}\n", eok, 1);
+	verdict("match: {user_agent.original|startswith|cased: axios/}\n",
+	    eok, 0);
+	verdict("match: {user_agent.original|contains: '1.13'}\n", eok, 1);
+	verdict("match: {user_agent.original|endswith: '.2'}\n", eok, 1);
+	verdict("match: {user_agent.original|re: '^Axios/[0-9]+'}\n", eok, 1);
+	verdict("match: {user_agent.original|re: '^axios/'}\n", eok, 0);
+	verdict("match: {user_agent.original|re|i: '^axios/'}\n", eok, 1);
+	verdict("match: {user_agent.original|exists: true}\n", eok, 1);
+	verdict("match: {user_agent.original|exists: false}\n", e401, 1);
+	verdict("match: {source.ip|exists: false}\n", nosrc, 1);
+	verdict("match: {user_agent.original|contains|all: [axios, '13']}\n",
+	    eok, 1);
+	verdict("match: {user_agent.original|contains|all: [axios, curl]}\n",
+	    eok, 0);
+	/* addresses: equality and prefixes */
+	verdict("match: {source.ip: 10.89.1.66}\n", e401, 1);
+	verdict("match: {source.ip: '::ffff:10.89.1.66'}\n", e401, 1);
+	verdict("match: {source.ip|cidr: [192.0.2.0/24, 10.89.0.0/16]}\n",
+	    e401, 1);
+	/* not: a list means any of them vetoes */
+	verdict("not:\n  - {http.response.status_code: 200}\n"
+	    "  - {source.ip: 10.89.1.66}\n", e401, 0);
+	verdict("not:\n  - {http.response.status_code: 200}\n"
+	    "  - {source.ip: 10.89.1.67}\n", e401, 1);
+}
+END_TEST
+
+static void
+want_error(const char *text, const char *needle)
+{
+	struct config	*c = test_config();
+	struct ydiag	 d;
+	struct ruleset	*rs = rules_text(c, text, &d);
+	size_t		 i;
+
+	ck_assert_msg(rs == NULL, "accepted: %s", text);
+	for (i = 0; i < d.n; i++)
+		if (strstr(d.msgs[i], needle) != NULL)
+			break;
+	ck_assert_msg(i < d.n, "no \"%s\" among %zu messages; first: %s",
+	    needle, d.n, d.n ? d.msgs[0] : "");
+	ydiag_free(&d);
+	config_free(c);
+}
+
+#define HEAD "id: t\nname: t\ndescription: t\nseverity: low\n"
+
+START_TEST(errors)
+{
+	want_error(HEAD "match: {source.address: 1.2.3.4}\n",
+	    "r.yml:5:9: unknown field \"source.address\"");
+	want_error(HEAD "match: {url.path|matches: x}\n",
+	    "r.yml:5:9: unknown modifier \"|matches\"");
+	want_error(HEAD "match: {url.path|cidr: 10.0.0.0/8}\n",
+	    "|cidr does not apply to url.path");
+	want_error(HEAD "match: {source.ip|cidr: 10.0.0.0/33}\n",
+	    "r.yml:5:25: \"10.0.0.0/33\" is not an address or CIDR prefix");
+	want_error(HEAD "match: {http.response.status_code: two}\n",
+	    "\"two\" is not a whole number");
+	want_error(HEAD "match: {url.path|re: '(unclosed'}\n",
+	    "bad regular expression");
+	want_error(HEAD "match: {url.path|contains|startswith: x}\n",
+	    "only one of");
+	want_error(HEAD "endpoints: [nope]\n",
+	    "r.yml:5:13: no endpoint named \"nope\"");
+	want_error(HEAD "endpoints: none\nmatch: {http.request.method: "
+	    "'%endpoint.method%'}\n", "needs an endpoint");
+	want_error(HEAD "match: {url.path: '%endpoint.secret%'}\n",
+	    "unknown placeholder");
+	want_error(HEAD "match: {url.path|cidr: '%endpoint.allowed_sources%'}\n",
+	    "|cidr does not apply");
+	want_error(HEAD "severity: urgent\n", "duplicate key");
+	want_error("id: t\nname: t\ndescription: t\nseverity: urgent\n",
+	    "r.yml:4:11: severity must be");
+	want_error("id: Bad_Id\nname: t\ndescription: t\nseverity: low\n",
+	    "rule id \"Bad_Id\" must be");
+	want_error("name: t\ndescription: t\nseverity: low\n",
+	    "rule id must be");
+	want_error(HEAD "aggregate: {type: count, window: 60s}\n",
+	    "aggregate threshold must be");
+	want_error(HEAD "aggregate: {type: count, window: 0s, threshold: 1}\n",
+	    "window must be positive");
+	want_error(HEAD "aggregate: {type: distinct, window: 1m, threshold: "
+	    "2}\n", "distinct field must be");
+	want_error(HEAD "aggregate: {type: sequence, window: 1m, threshold: "
+	    "2, first: {match: {}}}\n", "a sequence needs \"then\"");
+	want_error(HEAD "aggregate: {type: count, window: 1m, threshold: 2, "
+	    "first: {}}\n", "only for aggregate type sequence");
+	want_error(HEAD "aggregate: {type: average}\n", "count, distinct or "
+	    "sequence");
+	want_error(HEAD "group_by: [a, b, c, d, e]\n", "at most 4 fields");
+	want_error(HEAD "colour: red\n", "rule: unknown key \"colour\"");
+	want_error(HEAD "---\n" HEAD, "rule id \"t\" is already defined");
+	want_error(HEAD "match: [1, 2]\n", "match must be a mapping");
+}
+END_TEST
+
+START_TEST(overrides)
+{
+	struct config	*c = test_config();
+	struct ydiag	 d;
+	struct ruleset	*rs;
+	const char	*text = HEAD "endpoints: all\naggregate: {type: count, "
+			    "window: 1m, threshold: 5}\n";
+
+	c->overrides = calloc(1, sizeof(*c->overrides));
+	c->noverrides = 1;
+	c->overrides[0].id = strdup("t");
+	c->overrides[0].enabled = -1;
+	c->overrides[0].severity = SEV_CRITICAL;
+	c->overrides[0].window = 120 * INT64_C(1000000000);
+	c->overrides[0].cooldown = -1;
+	c->overrides[0].threshold = 9;
+	rs = rules_text(c, text, &d);
+	ck_assert_ptr_nonnull(rs);
+	ck_assert_uint_eq(rs->rules[0].threshold, 9);
+	ck_assert_int_eq(rs->rules[0].window, 120 * INT64_C(1000000000));
+	ck_assert_int_eq(rs->rules[0].severity, SEV_CRITICAL);
+	ruleset_free(rs);
+	ydiag_free(&d);
+
+	c->overrides[0].enabled = 0;
+	rs = rules_text(c, text, &d);
+	ck_assert_ptr_nonnull(rs);
+	ck_assert_uint_eq(rs->nrules, 1);
+	ck_assert_uint_eq(rs->ninsts, 0);	/* disabled: no instances */
+	ruleset_free(rs);
+	ydiag_free(&d);
+
+	free(c->overrides[0].id);
+	c->overrides[0].id = strdup("other");
+	rs = rules_text(c, text, &d);
+	ck_assert_ptr_null(rs);
+	ck_assert_ptr_nonnull(strstr(d.msgs[0], "no rule with id \"other\""));
+	ydiag_free(&d);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(fast_path)
+{
+	struct config	*c = test_config();
+	struct ydiag	 d;
+	struct ruleset	*rs = rules_text(c, HEAD "endpoints: all\n", &d);
+	const char	*l1 = "{\"path\":\"/healthz\",\"status\":200}";
+	const char	*l2 = "{\"path\":\"/internal/kratos/reload\"}";
+	const char	*l3 = "{\"path\":\"\\/internal\\/kratos\\/reload\"}";
+	const char	*l4 = "{\"path\":\"/internal/kratos/%72eload\"}";
+
+	ck_assert_ptr_nonnull(rs);
+	ck_assert(rs->fastpath);
+	ck_assert(!ruleset_line_relevant(rs, l1, strlen(l1)));
+	ck_assert(ruleset_line_relevant(rs, l2, strlen(l2)));
+	ck_assert(ruleset_line_relevant(rs, l3, strlen(l3)));	/* escapes */
+	ck_assert(ruleset_line_relevant(rs, l4, strlen(l4)));
+	ruleset_free(rs);
+	ydiag_free(&d);
+
+	/* a rule over every event turns the fast path off */
+	rs = rules_text(c, HEAD "endpoints: none\n", &d);
+	ck_assert_ptr_nonnull(rs);
+	ck_assert(!rs->fastpath);
+	ck_assert_uint_eq(rs->nany, 1);
+	ck_assert(ruleset_line_relevant(rs, l1, strlen(l1)));
+	ruleset_free(rs);
+	ydiag_free(&d);
+	config_free(c);
+}
+END_TEST
+
+static Suite *
+rules_suite(void)
+{
+	Suite	*s = suite_create("rules");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, shipped_rules_load);
+	tcase_add_test(tc, matching);
+	tcase_add_test(tc, errors);
+	tcase_add_test(tc, overrides);
+	tcase_add_test(tc, fast_path);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+KS_CHECK_MAIN(rules_suite)

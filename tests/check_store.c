@@ -1,0 +1,307 @@
+/*
+ * The store conformance suite: the same semantics from every backend.
+ * It runs against the memory store, and against every URL listed in
+ * KS_STORE_URLS (space-separated), e.g. a throwaway redis-server's.
+ */
+#include "autoconfig.h"
+
+#include "check_common.h"
+#include "store.h"
+
+#define S	INT64_C(1000000000)
+
+static const char *url = "memory";
+
+struct result {
+	int			calls, err, claimed;
+	struct store_window	w;
+};
+
+static void
+wcb(void *arg, int err, const struct store_window *w)
+{
+	struct result *r = arg;
+
+	r->calls++;
+	r->err = err;
+	r->w = *w;
+}
+
+static void
+ccb(void *arg, int err, int claimed)
+{
+	struct result *r = arg;
+
+	r->calls++;
+	r->err = err;
+	r->claimed = claimed;
+}
+
+static struct store *
+open_store(size_t entries)
+{
+	struct store_limits	 lim = { entries };
+	char			 err[256];
+	struct store		*s = store_open(url, &lim, err, sizeof(err));
+
+	ck_assert_msg(s != NULL, "%s: %s", url, err);
+	return s;
+}
+
+/* A unique key per test, so that a shared backend starts clean. */
+static const char *
+key(const char *base)
+{
+	static char	buf[128];
+	static int	n;
+
+	snprintf(buf, sizeof(buf), "t%d:%ld:%s", n++, (long)getpid(), base);
+	return buf;
+}
+
+static uint64_t
+add(struct store *s, const char *k, const char *member, int64_t score,
+    int64_t now, int64_t window, unsigned int cap, struct result *r)
+{
+	memset(r, 0, sizeof(*r));
+	store_window_add(s, k, strlen(k), member, strlen(member), score, now,
+	    window, cap, wcb, r);
+	ck_assert_int_eq(r->calls, 1);	/* completes before returning */
+	ck_assert_int_eq(r->err, 0);
+	return r->w.count;
+}
+
+START_TEST(count_window_edges)
+{
+	struct store	*s = open_store(1000);
+	struct result	 r;
+	const char	*k = key("count");
+	char		 k2[128];
+
+	strcpy(k2, k);
+	/* window (now - 60 s, now]: an event exactly 60 s old is out */
+	ck_assert_uint_eq(add(s, k2, "e1", 100 * S, 100 * S, 60 * S, 5, &r),
+	    1);
+	ck_assert_uint_eq(add(s, k2, "e2", 130 * S, 130 * S, 60 * S, 5, &r),
+	    2);
+	ck_assert_int_eq(r.w.oldest, 100 * S);
+	ck_assert_int_eq(r.w.newest, 130 * S);
+	ck_assert_uint_eq(add(s, k2, "e3", 159 * S + S - 1, 159 * S + S - 1,
+	    60 * S, 5, &r), 3);
+	ck_assert_uint_eq(add(s, k2, "e4", 160 * S, 160 * S, 60 * S, 5, &r),
+	    3);	/* e1 left */
+	ck_assert_int_eq(r.w.oldest, 130 * S);
+	/* a query sees the same */
+	memset(&r, 0, sizeof(r));
+	store_window_get(s, k2, strlen(k2), 160 * S, 60 * S, wcb, &r);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_uint_eq(r.w.count, 3);
+	/* a late member inside the window counts, one outside does not */
+	ck_assert_uint_eq(add(s, k2, "late", 150 * S, 160 * S, 60 * S, 5, &r),
+	    4);
+	ck_assert_uint_eq(add(s, k2, "old", 90 * S, 160 * S, 60 * S, 5, &r),
+	    4);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(cap_keeps_the_highest_scores)
+{
+	struct store	*s = open_store(1000);
+	struct result	 r;
+	char		 k[128], m[16];
+	int		 i;
+
+	strcpy(k, key("cap"));
+	for (i = 0; i < 10; i++) {
+		snprintf(m, sizeof(m), "m%d", i);
+		add(s, k, m, (100 + i) * S, (100 + i) * S, 60 * S, 3, &r);
+	}
+	ck_assert_uint_eq(r.w.count, 3);
+	ck_assert_int_eq(r.w.oldest, 107 * S);
+	/* a member older than every kept score changes nothing */
+	add(s, k, "older", 101 * S, 109 * S, 60 * S, 3, &r);
+	ck_assert_uint_eq(r.w.count, 3);
+	ck_assert_int_eq(r.w.oldest, 107 * S);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(distinct_members)
+{
+	struct store	*s = open_store(1000);
+	struct result	 r;
+	char		 k[128];
+
+	strcpy(k, key("distinct"));
+	ck_assert_uint_eq(add(s, k, "10.0.0.1", 100 * S, 100 * S, 600 * S, 10,
+	    &r), 1);
+	ck_assert_uint_eq(add(s, k, "10.0.0.1", 110 * S, 110 * S, 600 * S, 10,
+	    &r), 1);
+	ck_assert_int_eq(r.w.oldest, 110 * S);	/* its score moved up */
+	ck_assert_uint_eq(add(s, k, "10.0.0.2", 120 * S, 120 * S, 600 * S, 10,
+	    &r), 2);
+	/* a repeat with an older score does not move it back */
+	ck_assert_uint_eq(add(s, k, "10.0.0.2", 50 * S, 120 * S, 600 * S, 10,
+	    &r), 2);
+	ck_assert_int_eq(r.w.newest, 120 * S);
+	/* 10.0.0.1 (seen at 110) leaves the window at 710 */
+	ck_assert_uint_eq(add(s, k, "10.0.0.3", 710 * S, 710 * S, 600 * S, 10,
+	    &r), 2);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(missing_key_counts_zero)
+{
+	struct store	*s = open_store(1000);
+	struct result	 r;
+	const char	*k = key("missing");
+
+	memset(&r, 0, sizeof(r));
+	store_window_get(s, k, strlen(k), 100 * S, 60 * S, wcb, &r);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_uint_eq(r.w.count, 0);
+	ck_assert_int_eq(r.w.oldest, 0);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(claims)
+{
+	struct store	*s = open_store(1000);
+	struct result	 r;
+	char		 k[128];
+
+	strcpy(k, key("claim"));
+	memset(&r, 0, sizeof(r));
+	store_claim(s, k, strlen(k), 100 * S, 600 * S, ccb, &r);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_int_eq(r.claimed, 1);
+	store_claim(s, k, strlen(k), 699 * S, 600 * S, ccb, &r);
+	ck_assert_int_eq(r.claimed, 0);		/* held until 700 */
+	store_claim(s, k, strlen(k), 700 * S, 600 * S, ccb, &r);
+	ck_assert_int_eq(r.claimed, 1);		/* expired exactly at 700 */
+	/* a zero ttl never blocks */
+	strcpy(k, key("claim0"));
+	store_claim(s, k, strlen(k), 100 * S, 0, ccb, &r);
+	ck_assert_int_eq(r.claimed, 1);
+	store_claim(s, k, strlen(k), 100 * S, 0, ccb, &r);
+	ck_assert_int_eq(r.claimed, 1);
+	store_close(s);
+}
+END_TEST
+
+/*
+ * The exactness claim of store.h, checked against brute force: with
+ * cap = threshold, the count is min(true count in window, cap) for any
+ * sequence of events whose "now" never decreases.
+ */
+START_TEST(exact_against_brute_force)
+{
+	struct store	*s = open_store(1000);
+	struct result	 r;
+	char		 k[128], m[32];
+	int64_t		 scores[3000], now = 0, window = 60 * S;
+	unsigned int	 cap = 5;
+	int		 i, j, n = 0, trips = 0;
+	uint32_t	 x = 99;
+
+	strcpy(k, key("brute"));
+	for (i = 0; i < 3000; i++) {
+		int64_t score;
+		uint64_t want = 0;
+
+		x = x * 1664525 + 1013904223;
+		now += (int64_t)((x >> 16) % 30) * S / 2;	/* 0..15 s */
+		score = now - (int64_t)((x >> 8) % 4) * S;	/* a bit late */
+		snprintf(m, sizeof(m), "e%d", i);
+		add(s, k, m, score, now, window, cap, &r);
+		scores[n++] = score;
+		for (j = 0; j < n; j++)
+			if (scores[j] > now - window && scores[j] <= now)
+				want++;
+		ck_assert_uint_eq(r.w.count, want < cap ? want : cap);
+		trips += want >= cap;
+	}
+	ck_assert_int_gt(trips, 100);	/* the threshold was crossed often */
+	store_close(s);
+}
+END_TEST
+
+START_TEST(bounded_by_entries)
+{
+	struct store		*s = open_store(64);
+	struct store_stats	 st;
+	struct result		 r;
+	char			 k[128];
+	int			 i;
+
+	if (strcmp(url, "memory") != 0)
+		return;		/* a server bounds itself differently */
+	for (i = 0; i < 1000; i++) {
+		snprintf(k, sizeof(k), "bound:%d", i);
+		add(s, k, "m", 100 * S, 100 * S, 60 * S, 5, &r);
+	}
+	store_stats(s, &st);
+	ck_assert_uint_eq(st.entries, 64);
+	ck_assert_uint_eq(st.cap, 64);
+	ck_assert_uint_eq(st.evictions, 1000 - 64);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(unknown_url)
+{
+	struct store_limits	lim = { 10 };
+	char			err[256];
+
+	ck_assert_ptr_null(store_open("etcd://x", &lim, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "etcd://x"));
+}
+END_TEST
+
+static Suite *
+store_suite(const char *u)
+{
+	Suite	*s = suite_create(u);
+	TCase	*tc = tcase_create("conformance");
+
+	tcase_add_test(tc, count_window_edges);
+	tcase_add_test(tc, cap_keeps_the_highest_scores);
+	tcase_add_test(tc, distinct_members);
+	tcase_add_test(tc, missing_key_counts_zero);
+	tcase_add_test(tc, claims);
+	tcase_add_test(tc, exact_against_brute_force);
+	tcase_add_test(tc, bounded_by_entries);
+	tcase_add_test(tc, unknown_url);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	const char	*extra = getenv("KS_STORE_URLS");
+	char		*list = strdup(extra ? extra : ""), *save = NULL, *u;
+	int		 failed = 0;
+	SRunner		*sr;
+
+	/* CK_NOFORK keeps "url" visible to the tests */
+	url = "memory";
+	sr = srunner_create(store_suite(url));
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_ENV);
+	failed += srunner_ntests_failed(sr);
+	srunner_free(sr);
+	for (u = strtok_r(list, " ", &save); u; u = strtok_r(NULL, " ", &save)) {
+		url = u;
+		sr = srunner_create(store_suite(url));
+		srunner_set_fork_status(sr, CK_NOFORK);
+		srunner_run_all(sr, CK_ENV);
+		failed += srunner_ntests_failed(sr);
+		srunner_free(sr);
+	}
+	free(list);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
