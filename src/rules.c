@@ -112,6 +112,7 @@ want_field(struct ydiag *d, const struct ydoc_node *n, const char *what)
 /* Checks a selection's shape without compiling it (no endpoint yet). */
 static void check_selection_shape(struct ydiag *, const struct ydoc_node *,
     const char *);
+static void validate_selections(struct ydiag *, struct proto *);
 
 static void
 parse_group_by(struct ydiag *d, struct proto *p, const struct ydoc_node *v)
@@ -368,6 +369,7 @@ parse_rule(struct loader *L, struct ydiag *d, struct ydoc *doc,
 		parse_group_by(d, p, v);
 	if ((v = ydoc_get(n, "aggregate")) != NULL)
 		parse_aggregate(L, d, p, v);
+	validate_selections(d, p);
 }
 
 static int
@@ -778,6 +780,47 @@ compile_selection(struct ccx *cx, const struct ydoc_node *map,
 		sel->n++;
 	}
 	return result;
+}
+
+/*
+ * Checks every selection of a rule once, as parsed, so that a rule with
+ * several mistakes reports them all in one run of "keysentry check".
+ * Placeholders expand against a stand-in endpoint that has every value.
+ */
+static void
+validate_selections(struct ydiag *d, struct proto *p)
+{
+	struct ks_cidr		 any;
+	struct endpoint_conf	 stand_in = { "endpoint", "POST", "/", NULL,
+				    &any, 1 };
+	struct ccx		 cx = { d, &stand_in };
+	const struct ydoc_node	*sels[4], *n;
+	struct selection	 sel;
+	size_t			 i, j, before = d->total;
+
+	if (p->endpoints != NULL && p->endpoints->type == YDOC_SCALAR &&
+	    strcmp(p->endpoints->str, "none") == 0)
+		cx.ep = NULL;
+	cidr_parse("0.0.0.0/0", 9, &any);
+	sels[0] = p->match;
+	sels[1] = p->not;
+	sels[2] = p->first ? ydoc_get(p->first, "match") : NULL;
+	sels[3] = p->then ? ydoc_get(p->then, "match") : NULL;
+	for (i = 0; i < 4; i++) {
+		if ((n = sels[i]) == NULL || ydoc_is_null(n))
+			continue;
+		if (n->type == YDOC_SEQ) {
+			for (j = 0; j < n->n; j++) {
+				compile_selection(&cx, n->items[j], &sel);
+				selection_free(&sel);
+			}
+		} else {
+			compile_selection(&cx, n, &sel);
+			selection_free(&sel);
+		}
+	}
+	if (d->total > before)
+		p->ok = 0;
 }
 
 static void

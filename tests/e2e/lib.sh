@@ -1,0 +1,39 @@
+# Shared by the end-to-end tests: where things are, a scratch directory,
+# and small assertions.  Sourced, not run.
+set -eu
+SRC=${KS_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${KS_BUILDDIR:-$SRC}
+KS="$BUILD/src/keysentry"
+PY=${KS_PYTHON3:-python3}
+[ -n "$PY" ] || PY=python3
+GEN="$PY $SRC/tests/gen/gen.py"
+ALERTS="$PY $SRC/tests/e2e/alerts.py"
+SCHEMA="$SRC/docs/alert.schema.json"
+T=$(mktemp -d "${TMPDIR:-/tmp}/ks-e2e.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+if ! "$PY" -c 'import jsonschema' 2>/dev/null; then
+	echo "SKIP: $PY has no jsonschema module (apt-get install python3-jsonschema)"
+	exit 77
+fi
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+
+# expect_status WANT CMD...: runs CMD, fails unless it exits WANT
+expect_status() {
+	want=$1; shift
+	set +e
+	"$@"
+	got=$?
+	set -e
+	[ "$got" = "$want" ] || fail "exit status $got, want $want: $*"
+}
+
+# contains FILE TEXT: FILE holds TEXT literally
+contains() {
+	grep -qF -- "$2" "$1" || { echo "--- $1:"; cat "$1"; fail "no \"$2\" in $1"; }
+}
+
+# The sample config, as a newcomer would run it.
+CONF="$SRC/contrib/sample/keysentry.yml"
