@@ -192,7 +192,7 @@ static void
 load_fields(struct ydiag *d, const struct ydoc_node *n,
     struct decoder_opts *o)
 {
-	size_t	i, j;
+	size_t	i, j, used;
 	int	f;
 
 	if (ydoc_want(d, n, YDOC_MAP, "fields") == -1)
@@ -220,9 +220,11 @@ load_fields(struct ydiag *d, const struct ydoc_node *n,
 			    DECODE_MAX_PATHS);
 			continue;
 		}
-		for (j = 0; j < v->n; j++)
+		/* packed: a bad entry leaves no hole in the NULL-ended list */
+		for (j = 0, used = 0; j < v->n; j++)
 			if (ydoc_str(d, v->items[j], "a JSON path") != NULL)
-				o->fields[f][j] = ks_xstrdup(v->items[j]->str);
+				o->fields[f][used++] =
+				    ks_xstrdup(v->items[j]->str);
 	}
 }
 
@@ -358,24 +360,18 @@ load_limits(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 		c->limits.max_threshold = (unsigned int)u;
 }
 
-struct config *
-config_load(const char *path, struct ydiag *d)
+/* Builds a config from a loaded document; NULL if diag got errors. */
+static struct config *
+config_from_doc(const char *path, struct ydoc *doc, struct ydiag *d)
 {
 	struct config		*c;
-	struct ydoc		*doc;
 	const struct ydoc_node	*root, *v;
-	char			 err[1024];
 	const char		*s;
 	size_t			 i;
 
-	if ((doc = ydoc_load_file(path, err, sizeof(err))) == NULL) {
-		ydiag_add_text(d, err);
-		return NULL;
-	}
 	if (doc->ndocs > 1) {
 		ydiag_add(d, doc->docs[1], "the config must be a single YAML "
 		    "document");
-		ydoc_free(doc);
 		return NULL;
 	}
 	c = config_default(path);
@@ -439,11 +435,44 @@ config_load(const char *path, struct ydiag *d)
 	if ((v = ydoc_get(root, "allowed_lateness")) != NULL)
 		ydoc_duration(d, v, "allowed_lateness", &c->lateness);
 done:
-	ydoc_free(doc);
 	if (d->total > 0) {
 		config_free(c);
 		return NULL;
 	}
+	return c;
+}
+
+struct config *
+config_load(const char *path, struct ydiag *d)
+{
+	struct ydoc	*doc;
+	struct config	*c;
+	char		 err[1024];
+
+	if ((doc = ydoc_load_file(path, err, sizeof(err))) == NULL) {
+		ydiag_add_text(d, err);
+		return NULL;
+	}
+	c = config_from_doc(path, doc, d);
+	ydoc_free(doc);
+	return c;
+}
+
+struct config *
+config_load_buffer(const char *name, const char *buf, size_t len,
+    struct ydiag *d)
+{
+	struct ydoc	*doc;
+	struct config	*c;
+	char		 err[1024];
+
+	if ((doc = ydoc_load_buffer(name, buf, len, err, sizeof(err))) ==
+	    NULL) {
+		ydiag_add_text(d, err);
+		return NULL;
+	}
+	c = config_from_doc(name, doc, d);
+	ydoc_free(doc);
 	return c;
 }
 

@@ -78,6 +78,9 @@ struct config {
  * every problem in diag (caller frees with ydiag_free).
  */
 struct config	*config_load(const char *path, struct ydiag *diag);
+/* The same from memory (tests, fuzzing); name is used in messages. */
+struct config	*config_load_buffer(const char *name, const char *buf,
+		    size_t len, struct ydiag *diag);
 /* The built-in defaults, as if from an empty file named path. */
 struct config	*config_default(const char *path);
 void		 config_free(struct config *);

@@ -206,7 +206,6 @@ replay_run(struct engine *e, char *const *paths, int npaths,
 		    engine_add_input(e, paths[i]), dec, e->cfg->limits.max_line,
 		    err, sizeof(err));
 		if (slots[n].in == NULL) {
-			decoder_free(dec);
 			log_warnx("%s", err);
 			rc = 2;
 			continue;

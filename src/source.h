@@ -35,7 +35,8 @@ struct input;
 
 /*
  * Opens a log file for replay: plain or gzip, told apart by content; "-"
- * is stdin.  Takes ownership of dec.  Returns NULL with a message.
+ * is stdin.  Takes ownership of dec, also when it fails.  Returns NULL
+ * with a message in err.
  */
 struct input	*input_open_file(const char *path, uint32_t index,
 		    struct decoder *dec, size_t max_line, char *err,

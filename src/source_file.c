@@ -115,11 +115,13 @@ input_open_file(const char *path, uint32_t index, struct decoder *dec,
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		decoder_free(dec);
 		return NULL;
 	}
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "%s: is a directory", path);
 		close(fd);
+		decoder_free(dec);
 		return NULL;
 	}
 	in = input_new_detached(path, index, dec);
@@ -127,7 +129,6 @@ input_open_file(const char *path, uint32_t index, struct decoder *dec,
 	if ((in->gz = gzdopen(fd, "rb")) == NULL) {
 		snprintf(err, errlen, "%s: cannot set up reading", path);
 		close(fd);
-		in->dec = NULL;
 		input_close(in);
 		return NULL;
 	}
@@ -141,7 +142,6 @@ input_open_file(const char *path, uint32_t index, struct decoder *dec,
 		    0) {
 			snprintf(err, errlen, "%s: is %s; this version replays "
 			    "log files only", path, captures[i].what);
-			in->dec = NULL;
 			input_close(in);
 			return NULL;
 		}

@@ -268,11 +268,16 @@ out:
 	/* on error, free what is still only reachable from the stack */
 	if (!ok && b.depth > 0) {
 		int i;
-		for (i = 0; i < b.depth; i++) {
+		/*
+		 * Deepest first: a key still waiting for its value may be
+		 * the open collection one level down (a flow mapping used
+		 * as a key), which must be whole before it is freed.
+		 */
+		for (i = b.depth - 1; i >= 0; i--) {
 			struct ydoc_node *m = b.stack[i];
 			if (m->type != YDOC_MAP)
 				continue;
-			if (m->n % 2 == 1)	/* a key still waiting for its value */
+			if (m->n % 2 == 1)
 				node_free(m->items[--m->n]);
 			m->n /= 2;
 		}

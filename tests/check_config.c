@@ -222,6 +222,23 @@ START_TEST(fields_overrides_and_limits)
 }
 END_TEST
 
+/* found by fuzz_config: a bad first JSON path must not leak the others */
+START_TEST(bad_field_path_in_a_list)
+{
+	struct ydiag	 d;
+	char		*path;
+	struct config	*c = load_text("sources:\n  - {type: file, path: a, "
+			    "fields: {time: [[x], ts, t]}}\n", &d, &path);
+
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(d.total, 1);
+	ck_assert_ptr_nonnull(strstr(d.msgs[0], ":2:43: a JSON path must be"));
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -234,6 +251,7 @@ config_suite(void)
 	tcase_add_test(tc, every_error_is_reported_with_its_place);
 	tcase_add_test(tc, missing_file_and_syntax_error);
 	tcase_add_test(tc, fields_overrides_and_limits);
+	tcase_add_test(tc, bad_field_path_in_a_list);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -89,6 +89,11 @@ START_TEST(depth_and_size_limits)
 	/* an error in the middle of nested open maps frees everything */
 	ck_assert_ptr_null(load("a:\n  b:\n    c: [1, {d: 2, d: 3}]\n", err,
 	    sizeof(err)));
+	/* a flow mapping used as a key, cut by a syntax error (found by
+	 * fuzz_config): freeing it once, and whole */
+	ck_assert_ptr_null(load("a:\n  - {type: file, path: /x, format: a]b: "
+	    "\"-\"}\n", err, sizeof(err)));
+	ck_assert_ptr_null(load("? {a: b, c: [d, e]: f\n", err, sizeof(err)));
 }
 END_TEST
 
