@@ -99,13 +99,30 @@ addr_parse_hostport(const char *s, size_t len, struct ks_addr *out,
 void
 addr_format(const struct ks_addr *a, char *buf, size_t size)
 {
+	char	tmp[16], *o = tmp;
+	int	i, v;
+
 	if (size == 0)
 		return;
 	buf[0] = '\0';
-	if (a->family == 4)
-		inet_ntop(AF_INET, a->bytes, buf, (socklen_t)size);
-	else if (a->family == 6)
+	if (a->family == 6) {
 		inet_ntop(AF_INET6, a->bytes, buf, (socklen_t)size);
+		return;
+	}
+	if (a->family != 4)
+		return;
+	/* IPv4 by hand: inet_ntop's sprintf is a hot spot in detection */
+	for (i = 0; i < 4; i++) {
+		v = a->bytes[i];
+		if (v >= 100)
+			*o++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*o++ = (char)('0' + v / 10 % 10);
+		*o++ = (char)('0' + v % 10);
+		*o++ = i < 3 ? '.' : '\0';
+	}
+	if ((size_t)(o - tmp) <= size)
+		memcpy(buf, tmp, (size_t)(o - tmp));
 }
 
 int

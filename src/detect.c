@@ -34,6 +34,13 @@ struct gstate {
 	uint32_t	ndist, dcap;	/* distinct values since last alert */
 };
 
+/* Per event: the text of each field, computed once, on demand. */
+struct evctx {
+	const struct event	*ev;
+	uint32_t		 have;			/* bit per field */
+	char			 text[EVF_COUNT_][ALERT_VALUE_MAX];
+};
+
 struct detect {
 	const struct config		*cfg;
 	const struct ruleset		*rs;
@@ -48,6 +55,10 @@ struct detect {
 	unsigned int			 nevidence;
 	struct detect_stats		 st;
 	struct detect_rule_stats	*rst;
+	char				**prefix;	/* per instance */
+	size_t				 *prefixlen;
+	struct dop			 *spare[16];	/* freed ops, reused */
+	unsigned int			  nspare;
 };
 
 struct dop {
@@ -56,6 +67,7 @@ struct dop {
 	struct evidence			 ev;
 	int64_t				 now;
 	struct store_window		 w;
+	int64_t				 cooldown_until; /* group's, when seen */
 	size_t				 klen;
 	char				 key[KEY_MAX];	/* group key */
 	char				 values[RULE_MAX_GROUP][ALERT_VALUE_MAX];
@@ -79,6 +91,7 @@ detect_new(const struct config *cfg, const struct ruleset *rs,
 {
 	struct detect	*dt = ks_xcalloc(1, sizeof(*dt));
 	uint64_t	 h;
+	size_t		 i;
 
 	dt->cfg = cfg;
 	dt->rs = rs;
@@ -88,6 +101,18 @@ detect_new(const struct config *cfg, const struct ruleset *rs,
 	dt->groups = lru_new(cfg->limits.groups, NULL, NULL);
 	dt->nevidence = cfg->limits.evidence;
 	dt->rst = ks_xcalloc(rs->nrules ? rs->nrules : 1, sizeof(*dt->rst));
+	/* "<rule id>\037<endpoint>", the start of every group key */
+	dt->prefix = ks_xcalloc(rs->ninsts + 1, sizeof(*dt->prefix));
+	dt->prefixlen = ks_xcalloc(rs->ninsts + 1, sizeof(*dt->prefixlen));
+	for (i = 0; i < rs->ninsts; i++) {
+		const struct rule_inst *in = &rs->insts[i];
+		const char *ep = in->endpoint >= 0 ?
+		    cfg->endpoints[in->endpoint].name : "";
+		size_t n = strlen(in->rule->id) + strlen(ep) + 2;
+		dt->prefix[i] = ks_xmalloc(n);
+		snprintf(dt->prefix[i], n, "%s\037%s", in->rule->id, ep);
+		dt->prefixlen[i] = n - 1;
+	}
 	/* members of count windows must be unique across a fleet */
 	h = ks_hash(&dt, sizeof(dt)) ^ ks_hash(cfg->hostname,
 	    strlen(cfg->hostname));
@@ -98,8 +123,16 @@ detect_new(const struct config *cfg, const struct ruleset *rs,
 void
 detect_free(struct detect *dt)
 {
+	size_t i;
+
 	if (dt == NULL)
 		return;
+	for (i = 0; i < dt->rs->ninsts; i++)
+		free(dt->prefix[i]);
+	while (dt->nspare > 0)
+		free(dt->spare[--dt->nspare]);
+	free(dt->prefix);
+	free(dt->prefixlen);
 	lru_free(dt->groups);
 	free(dt->rst);
 	free(dt);
@@ -133,8 +166,8 @@ rule_index(const struct detect *dt, const struct rule_inst *in)
 
 /* The text of a field, for group keys and distinct values. */
 static void
-field_text(const struct detect *dt, const struct event *ev, enum ev_field f,
-    char *out, size_t size)
+field_text_raw(const struct detect *dt, const struct event *ev,
+    enum ev_field f, char *out, size_t size)
 {
 	const char	*s = NULL;
 	size_t		 i;
@@ -178,26 +211,45 @@ field_text(const struct detect *dt, const struct event *ev, enum ev_field f,
 			out[i] = '?';
 }
 
-static struct dop *
-dop_new(struct detect *dt, const struct rule_inst *in, const struct event *ev)
+/* The text of a field of the current event, computed once per event. */
+static const char *
+field_text(const struct detect *dt, struct evctx *cx, enum ev_field f)
 {
-	struct dop	*op = ks_xmalloc(sizeof(*op));
-	const char	*ep = in->endpoint >= 0 ?
-			    dt->cfg->endpoints[in->endpoint].name : "";
+	if (!(cx->have & (1u << f))) {
+		field_text_raw(dt, cx->ev, f, cx->text[f], sizeof(cx->text[f]));
+		cx->have |= 1u << f;
+	}
+	return cx->text[f];
+}
+
+static void
+dop_free(struct detect *dt, struct dop *op)
+{
+	if (op == NULL)
+		return;
+	if (dt->nspare < KS_ARRAY_LEN(dt->spare))
+		dt->spare[dt->nspare++] = op;
+	else
+		free(op);
+}
+
+static struct dop *
+dop_new(struct detect *dt, const struct rule_inst *in, struct evctx *cx)
+{
+	struct dop	*op = dt->nspare > 0 ? dt->spare[--dt->nspare] :
+			    ks_xmalloc(sizeof(*op));
 	size_t		 i, n;
-	int		 w;
 
 	op->dt = dt;
 	op->in = in;
 	op->now = dt->clock;
 	memset(&op->w, 0, sizeof(op->w));
-	evidence_from_event(&op->ev, ev);
-	w = snprintf(op->key, sizeof(op->key), "%s\037%s", in->rule->id, ep);
-	op->klen = (size_t)w;
+	evidence_from_event(&op->ev, cx->ev);
+	op->klen = dt->prefixlen[in->index];
+	memcpy(op->key, dt->prefix[in->index], op->klen);
 	for (i = 0; i < in->rule->ngroup; i++) {
-		field_text(dt, ev, in->rule->group_by[i], op->values[i],
-		    sizeof(op->values[i]));
-		n = strlen(op->values[i]);
+		n = ks_strlcpy(op->values[i], field_text(dt, cx,
+		    in->rule->group_by[i]), sizeof(op->values[i]));
 		op->key[op->klen++] = '\037';
 		memcpy(op->key + op->klen, op->values[i], n);
 		op->klen += n;
@@ -228,12 +280,13 @@ gstate_size(const struct detect *dt, const struct rule *r)
 
 /* Records the event in its group's local state. */
 static void
-remember(struct detect *dt, const struct dop *op, const struct event *ev)
+remember(struct detect *dt, struct dop *op, struct evctx *cx)
 {
 	const struct rule	*r = op->in->rule;
+	const struct event	*ev = cx->ev;
 	struct gstate		*g;
 	struct dist_value	*dv;
-	char			 val[ALERT_VALUE_MAX];
+	const char		*val;
 	int			 created;
 	uint32_t		 i, oldest;
 
@@ -242,6 +295,7 @@ remember(struct detect *dt, const struct dop *op, const struct event *ev)
 	if (created)
 		g->dcap = r->agg == AGG_DISTINCT ? (uint32_t)(r->threshold <
 		    ALERT_MAX_DISTINCT ? r->threshold : ALERT_MAX_DISTINCT) : 0;
+	op->cooldown_until = g->cooldown_until;
 	if (dt->nevidence > 0) {
 		gs_evidence(g)[g->evhead] = op->ev;
 		g->evhead = (g->evhead + 1) % dt->nevidence;
@@ -250,7 +304,7 @@ remember(struct detect *dt, const struct dop *op, const struct event *ev)
 	}
 	if (g->dcap == 0)
 		return;
-	field_text(dt, ev, r->distinct, val, sizeof(val));
+	val = field_text(dt, cx, r->distinct);
 	if (val[0] == '\0')
 		return;
 	dv = gs_dist(g, dt->nevidence);
@@ -363,19 +417,23 @@ on_claim(void *arg, int err, int claimed)
 		emit(dt, op, g);
 	else
 		suppressed(dt, op);
-	free(op);
+	dop_free(dt, op);
 }
 
 static void
 trigger(struct detect *dt, struct dop *op)
 {
-	struct gstate	*g = lru_get(dt->groups, op->key, op->klen, NULL);
-	char		 key[KEY_MAX + 2];
-	size_t		 klen;
+	char	key[KEY_MAX + 2];
+	size_t	klen;
 
-	if (g != NULL && g->cooldown_until > op->now) {
+	/*
+	 * In a cooldown this monitor knows of: no need to ask the store.
+	 * (Learnt when the group was touched; a stale "no" only costs a
+	 * claim, which the store then refuses.)
+	 */
+	if (op->cooldown_until > op->now) {
 		suppressed(dt, op);
-		free(op);
+		dop_free(dt, op);
 		return;
 	}
 	klen = store_key(op, 'c', key);
@@ -391,11 +449,11 @@ on_window(void *arg, int err, const struct store_window *w)
 
 	if (err) {
 		dt->st.store_errors++;
-		free(op);
+		dop_free(dt, op);
 		return;
 	}
 	if (w->count < op->in->rule->threshold) {
-		free(op);
+		dop_free(dt, op);
 		return;
 	}
 	op->w = *w;
@@ -414,16 +472,18 @@ on_added(void *arg, int err, const struct store_window *w)
 }
 
 static void
-apply(struct detect *dt, const struct rule_inst *in, const struct event *ev)
+apply(struct detect *dt, const struct rule_inst *in, struct evctx *cx)
 {
 	const struct rule	*r = in->rule;
+	const struct event	*ev = cx->ev;
 	struct dop		*op;
-	char			 key[KEY_MAX + 2], member[ALERT_VALUE_MAX + 16];
+	char			 key[KEY_MAX + 2], member[16];
+	const char		*val;
 	size_t			 klen, mlen;
 	int			 is_first, is_then;
 
-	op = dop_new(dt, in, ev);
-	remember(dt, op, ev);
+	op = dop_new(dt, in, cx);
+	remember(dt, op, cx);
 	switch (r->agg) {
 	case AGG_NONE:
 		trigger(dt, op);
@@ -437,14 +497,14 @@ apply(struct detect *dt, const struct rule_inst *in, const struct event *ev)
 		    op->now, r->window, r->threshold, on_window, op);
 		return;
 	case AGG_DISTINCT:
-		field_text(dt, ev, r->distinct, member, sizeof(member));
-		mlen = strlen(member);
+		val = field_text(dt, cx, r->distinct);
+		mlen = strlen(val);
 		if (mlen == 0) {	/* no value: nothing to count */
-			free(op);
+			dop_free(dt, op);
 			return;
 		}
 		klen = store_key(op, 'w', key);
-		store_window_add(dt->store, key, klen, member, mlen, ev->ts,
+		store_window_add(dt->store, key, klen, val, mlen, ev->ts,
 		    op->now, r->window, r->threshold, on_window, op);
 		return;
 	case AGG_SEQUENCE:
@@ -456,7 +516,7 @@ apply(struct detect *dt, const struct rule_inst *in, const struct event *ev)
 			store_window_get(dt->store, key, klen, op->now,
 			    r->window, on_window, op);
 		else
-			free(op);
+			dop_free(dt, op);
 		if (is_first) {
 			memcpy(member, dt->monitor, 8);
 			memcpy(member + 8, &dt->seq, 8);
@@ -474,9 +534,12 @@ detect_event(struct detect *dt, const struct event *ev)
 {
 	const struct ruleset	*rs = dt->rs;
 	const struct rule_inst	*in;
+	struct evctx		 cx;
 	size_t			 i;
 
 	dt->st.events++;
+	cx.ev = ev;
+	cx.have = 0;
 	if (dt->clock_set && ev->ts < dt->clock - dt->cfg->lateness) {
 		dt->st.late++;
 		return 1;
@@ -490,7 +553,7 @@ detect_event(struct detect *dt, const struct event *ev)
 			in = &rs->insts[rs->by_ep[ev->endpoint][i]];
 			if (inst_match(in, ev, dt->cfg)) {
 				dt->rst[rule_index(dt, in)].matched++;
-				apply(dt, in, ev);
+				apply(dt, in, &cx);
 			}
 		}
 	}
@@ -498,7 +561,7 @@ detect_event(struct detect *dt, const struct event *ev)
 		in = &rs->insts[rs->any[i]];
 		if (inst_match(in, ev, dt->cfg)) {
 			dt->rst[rule_index(dt, in)].matched++;
-			apply(dt, in, ev);
+			apply(dt, in, &cx);
 		}
 	}
 	return 0;

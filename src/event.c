@@ -118,6 +118,22 @@ event_set_path(struct event *ev, const char *t, size_t len)
 			break;
 	len = i;
 
+	/* already normal (the common case): no escape, no empty or dot segment */
+	if (len > 0 && len < sizeof(buf) && t[0] == '/') {
+		for (i = 0; i < len; i++) {
+			if (t[i] == '%' || t[i] == '\0')
+				break;
+			if (t[i] == '/' && i + 1 < len &&
+			    (t[i + 1] == '/' || t[i + 1] == '.'))
+				break;
+		}
+		if (i == len) {
+			memcpy(out, t, len);
+			out[len] = '\0';
+			return;
+		}
+	}
+
 	/* pass 1: decode unreserved escapes, upper-case the others, merge slashes */
 	for (i = 0; i < len; ) {
 		int hi = i + 2 < len ? hexval(t[i + 1]) : -1;

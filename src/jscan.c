@@ -14,12 +14,14 @@
 #include "util.h"
 
 struct jnode {
-	char		*name;
-	size_t		 namelen;
-	int		 slot;		/* -1: not captured */
-	int		 prio;
-	struct jnode	*child;		/* first child */
-	struct jnode	*next;		/* next sibling */
+	char		 *name;
+	size_t		  namelen;
+	int		  slot;		/* -1: not captured */
+	int		  prio;
+	struct jnode	 *child;	/* first child */
+	struct jnode	 *next;		/* next sibling */
+	struct jnode	 *same_first;	/* next sibling with our first byte */
+	struct jnode	**byfirst;	/* children by first byte, or NULL */
 };
 
 struct jpath_set {
@@ -59,6 +61,10 @@ node_child(struct jnode *n, const char *name, size_t len, int create)
 	c->slot = -1;
 	c->next = n->child;
 	n->child = c;
+	if (n->byfirst == NULL)
+		n->byfirst = ks_xcalloc(256, sizeof(*n->byfirst));
+	c->same_first = n->byfirst[(unsigned char)name[0]];
+	n->byfirst[(unsigned char)name[0]] = c;
 	return c;
 }
 
@@ -98,6 +104,7 @@ node_free(struct jnode *n)
 		free(c->name);
 		free(c);
 	}
+	free(n->byfirst);
 }
 
 void
@@ -175,6 +182,63 @@ put_utf8(char *out, size_t room, unsigned int cp)
 	return 0;
 }
 
+#define ONES	UINT64_C(0x0101010101010101)
+#define HIGHS	UINT64_C(0x8080808080808080)
+#define HASZERO(v)	(((v) - ONES) & ~(v) & HIGHS)
+
+/*
+ * Does any of eight bytes end a run of plain string characters: a quote,
+ * a backslash, or a control character?  (The usual has-zero-byte and
+ * has-less-than tricks; exact as a yes/no answer.)
+ */
+static inline uint64_t
+special8(uint64_t w)
+{
+	return HASZERO(w ^ (ONES * '"')) | HASZERO(w ^ (ONES * '\\')) |
+	    ((w - ONES * 0x20) & ~w & HIGHS);
+}
+
+/* Index of the lowest byte whose high bit is set in m (m != 0). */
+static inline unsigned int
+first_byte(uint64_t m)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (unsigned int)__builtin_ctzll(m) / 8;
+#else
+	return (unsigned int)__builtin_clzll(m) / 8;
+#endif
+}
+
+/*
+ * The common case, inlined: a string with no escape.  Returns 1 with the
+ * bytes between the quotes and js->p past the closing quote, or 0 (and
+ * js->p unchanged) when the string needs scan_string().
+ */
+static inline __attribute__((always_inline)) int
+string_plain(struct jscan *js, const char **raw, size_t *rawlen)
+{
+	const char	*q = js->p + 1, *end = js->end;
+	uint64_t	 w, m;
+
+	while (end - q >= 8) {
+		memcpy(&w, q, 8);
+		if ((m = special8(w)) != 0) {
+			q += first_byte(m);
+			goto found;
+		}
+		q += 8;
+	}
+	while (q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+		q++;
+found:
+	if (q >= end || *q != '"')
+		return 0;
+	*raw = js->p + 1;
+	*rawlen = (size_t)(q - *raw);
+	js->p = q + 1;
+	return 1;
+}
+
 /*
  * Scans a string whose opening quote is at js->p.  With out != NULL the
  * unescaped text is written there (at most room bytes, *outlen set,
@@ -194,10 +258,25 @@ scan_string(struct jscan *js, char *out, size_t room, size_t *outlen,
 	*raw = p;
 	for (;;) {
 		const char *q = p;
-		/* fast run of ordinary characters */
-		while (q < end && *q != '"' && *q != '\\' &&
-		    (unsigned char)*q >= 0x20)
-			q++;
+		/*
+		 * Ordinary characters, eight at a time; the lowest set bit
+		 * of the mask is the first special byte (little-endian).
+		 */
+		for (;;) {
+			uint64_t w, m;
+			if (end - q < 8) {
+				while (q < end && *q != '"' && *q != '\\' &&
+				    (unsigned char)*q >= 0x20)
+					q++;
+				break;
+			}
+			memcpy(&w, q, 8);
+			if ((m = special8(w)) != 0) {
+				q += first_byte(m);
+				break;
+			}
+			q += 8;
+		}
 		if (out != NULL) {
 			size_t n = (size_t)(q - p);
 			if (n > room - o) {
@@ -350,6 +429,11 @@ scan_scalar(struct jscan *js, const struct jnode *n)
 
 	switch (*js->p) {
 	case '"':
+		if (string_plain(js, &raw, &rawlen)) {
+			if (want)
+				capture(js, n, JV_STRING, raw, rawlen, 0);
+			return 0;
+		}
 		if (!want)
 			return scan_string(js, NULL, 0, NULL, NULL, &raw,
 			    &rawlen, &escaped);
@@ -402,15 +486,17 @@ lookup_key(const struct jnode *n, const char *key, size_t len)
 	const struct jnode	*c;
 	const char		*dot;
 
-	if (n == NULL)
+	if (n == NULL || n->byfirst == NULL || len == 0)
 		return NULL;
-	for (c = n->child; c != NULL; c = c->next)
+	for (c = n->byfirst[(unsigned char)key[0]]; c != NULL;
+	    c = c->same_first)
 		if (c->namelen == len && memcmp(c->name, key, len) == 0)
 			return c;
 	dot = memchr(key, '.', len);
 	if (dot == NULL || dot == key)
 		return NULL;
-	for (c = n->child; c != NULL; c = c->next)
+	for (c = n->byfirst[(unsigned char)key[0]]; c != NULL;
+	    c = c->same_first)
 		if (c->namelen == (size_t)(dot - key) &&
 		    memcmp(c->name, key, c->namelen) == 0)
 			return lookup_key(c, dot + 1,
@@ -422,7 +508,7 @@ static int
 scan_object(struct jscan *js, const struct jnode *n, int depth)
 {
 	char			 keybuf[JSCAN_MAX_KEY];
-	const char		*raw, *key;
+	const char		*raw;
 	size_t			 rawlen, keylen;
 	int			 escaped, cut;
 	const struct jnode	*c;
@@ -436,13 +522,14 @@ scan_object(struct jscan *js, const struct jnode *n, int depth)
 	for (;;) {
 		if (js->p >= js->end || *js->p != '"')
 			return fail(js, "expected a key");
-		if (n != NULL && n->child != NULL) {
+		if (string_plain(js, &raw, &rawlen)) {
+			c = lookup_key(n, raw, rawlen);
+		} else if (n != NULL && n->child != NULL) {
+			/* rare: a key with escapes, unescaped to compare */
 			if (scan_string(js, keybuf, sizeof(keybuf), &keylen,
 			    &cut, &raw, &rawlen, &escaped) == -1)
 				return -1;
-			key = escaped ? keybuf : raw;
-			keylen = escaped ? keylen : rawlen;
-			c = cut ? NULL : lookup_key(n, key, keylen);
+			c = cut ? NULL : lookup_key(n, keybuf, keylen);
 		} else {
 			if (scan_string(js, NULL, 0, NULL, NULL, &raw, &rawlen,
 			    &escaped) == -1)

@@ -1165,19 +1165,44 @@ ruleset_rule(const struct ruleset *rs, const char *id)
 /* matching                                                            */
 
 static int
+memcmp_eq(const void *a, const void *b, size_t n)
+{
+	return memcmp(a, b, n) == 0;
+}
+
+/* n bytes of a equal the lower-case pattern b, ignoring ASCII case */
+static int
+eq_fold(const void *a, const void *b, size_t n)
+{
+	const char	*s = a, *p = b;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + 32);
+		if (c != p[i])
+			return 0;
+	}
+	return 1;
+}
+
+static int
 match_string(const struct cond *c, const struct cond_value *v, const char *s,
     size_t len)
 {
+	/* case-insensitive values are stored lower case; s is as sent */
+	int (*eq)(const void *, const void *, size_t) = c->cased ? memcmp_eq :
+	    eq_fold;
 	switch (c->op) {
 	case OP_EQ:
-		return len == v->len && memcmp(s, v->s, len) == 0;
+		return len == v->len && eq(s, v->s, len);
+	case OP_STARTSWITH:
+		return len >= v->len && eq(s, v->s, v->len);
+	case OP_ENDSWITH:
+		return len >= v->len && eq(s + len - v->len, v->s, v->len);
 	case OP_CONTAINS:
 		return ks_memmem(s, len, v->s, v->len) != NULL;
-	case OP_STARTSWITH:
-		return len >= v->len && memcmp(s, v->s, v->len) == 0;
-	case OP_ENDSWITH:
-		return len >= v->len && memcmp(s + len - v->len, v->s,
-		    v->len) == 0;
 	case OP_RE:
 		return regexec(v->re, s, 0, NULL, 0) == 0;
 	default:
@@ -1253,7 +1278,8 @@ cond_match(const struct cond *c, const struct event *ev,
 		return present == c->exists;
 	if (!present)
 		return 0;
-	if (s != NULL && !c->cased && c->op != OP_RE) {
+	/* only |contains needs a lower-case copy; the rest compare in place */
+	if (s != NULL && !c->cased && c->op == OP_CONTAINS) {
 		for (i = 0; i < len && i < sizeof(lower) - 1; i++)
 			lower[i] = (s[i] >= 'A' && s[i] <= 'Z') ?
 			    (char)(s[i] + 32) : s[i];
@@ -1305,6 +1331,26 @@ inst_match(const struct rule_inst *in, const struct event *ev,
 	return 1;
 }
 
+/*
+ * Does the line contain the needle?  Needles start with '/', a byte that
+ * a log line holds only a few times, so memchr() to each '/' and compare
+ * beats a general substring search here.
+ */
+static int
+find_needle(const char *line, size_t len, const char *needle)
+{
+	const char	*p = line, *end = line + len;
+	size_t		 n = strlen(needle);
+
+	while ((size_t)(end - p) >= n &&
+	    (p = memchr(p, needle[0], (size_t)(end - p) - n + 1)) != NULL) {
+		if (memcmp(p + 1, needle + 1, n - 1) == 0)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
 int
 ruleset_line_relevant(const struct ruleset *rs, const char *line, size_t len)
 {
@@ -1312,11 +1358,10 @@ ruleset_line_relevant(const struct ruleset *rs, const char *line, size_t len)
 
 	if (!rs->fastpath)
 		return 1;
-	if (memchr(line, '\\', len) != NULL || memchr(line, '%', len) != NULL)
-		return 1;
 	for (i = 0; i < rs->nneedles; i++)
-		if (ks_memmem(line, len, rs->needles[i],
-		    strlen(rs->needles[i])) != NULL)
+		if (find_needle(line, len, rs->needles[i]))
 			return 1;
-	return 0;
+	/* escapes could hide a needle: such a line is decoded to be sure */
+	return memchr(line, '\\', len) != NULL || memchr(line, '%', len) !=
+	    NULL;
 }

@@ -36,7 +36,7 @@ void	 ks_format_duration(int64_t ns, char *buf, size_t size);
 uint64_t ks_siphash(const uint8_t key[16], const void *data, size_t len);
 /* The process-wide random hash key, drawn once from getrandom(). */
 const uint8_t *ks_hash_key(void);
-/* SipHash with the process key. */
+/* SipHash-1-3 with the process key, for hash tables. */
 uint64_t ks_hash(const void *data, size_t len);
 
 /* SHA-256 of len bytes into out[32]; returns 0 or -1. */
