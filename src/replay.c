@@ -132,6 +132,23 @@ show_progress(struct slot *slots, size_t n, uint64_t events, uint64_t alerts)
 		    PRIu64 " alerts ", events, alerts);
 }
 
+/* This process's peak resident memory in KiB (VmHWM), or 0. */
+static unsigned long
+peak_rss_kib(void)
+{
+	FILE		*f = fopen("/proc/self/status", "r");
+	char		 line[256];
+	unsigned long	 kib = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmHWM: %lu kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
 static void
 summary(struct engine *e, struct slot *slots, size_t n, double secs)
 {
@@ -156,8 +173,9 @@ summary(struct engine *e, struct slot *slots, size_t n, double secs)
 	detect_stats(e->dt, &ds);
 	fprintf(stderr, "keysentry: replay: %" PRIu64 " lines in %.2f s, %"
 	    PRIu64 " events, %" PRIu64 " late, %" PRIu64 " alerts, %" PRIu64
-	    " suppressed in cooldown\n", records, secs, ds.events, ds.late,
-	    ds.alerts, ds.suppressed);
+	    " suppressed in cooldown, peak memory %.1f MiB\n", records, secs,
+	    ds.events, ds.late, ds.alerts, ds.suppressed,
+	    (double)peak_rss_kib() / 1024);
 	for (i = 0; i < e->rs->nrules; i++) {
 		if (rst[i].matched == 0)
 			continue;
