@@ -130,6 +130,15 @@ is_text(const struct jvalue *v)
 	return v->type == JV_STRING || v->type == JV_NUMBER;
 }
 
+/* 1-based column of a captured value, if it points into the line; else 0. */
+static size_t
+value_column(const struct jvalue *v, const char *line, size_t len)
+{
+	if (v->s >= line && v->s < line + len)
+		return (size_t)(v->s - line) + 1;
+	return 0;
+}
+
 static enum decode_result
 json_decode(struct decoder *d, const char *line, size_t len, struct event *ev,
     struct decode_error *err)
@@ -156,14 +165,16 @@ json_decode(struct decoder *d, const char *line, size_t len, struct event *ev,
 	}
 	event_clear(ev);
 	if (decode_set_status(ev, v[DF_STATUS].s, v[DF_STATUS].len) == -1) {
-		decode_errorf(err, 0, "status is not a number from 0 to 999");
+		decode_errorf(err, value_column(&v[DF_STATUS], line, len),
+		    "status is not a number from 0 to 999");
 		return DECODE_ERROR;
 	}
 	t = &v[DF_TIME];
 	if (is_text(t) && decode_set_time(ev, t->s, t->len,
 	    t->type == JV_NUMBER) == -1) {
-		decode_errorf(err, 0, "time value of %zu bytes is neither "
-		    "RFC 3339, epoch seconds nor CLF", t->len);
+		decode_errorf(err, value_column(t, line, len), "time value of "
+		    "%zu bytes is neither RFC 3339, epoch seconds nor CLF",
+		    t->len);
 		return DECODE_ERROR;
 	}
 	event_set_path(ev, v[DF_PATH].s, v[DF_PATH].len);
