@@ -164,51 +164,27 @@ rule_index(const struct detect *dt, const struct rule_inst *in)
 	return (size_t)(in->rule - dt->rs->rules);
 }
 
-/* The text of a field, for group keys and distinct values. */
+/* The text of a field, for group keys and distinct values ("" if absent). */
 static void
 field_text_raw(const struct detect *dt, const struct event *ev,
     enum ev_field f, char *out, size_t size)
 {
-	const char	*s = NULL;
-	size_t		 i;
+	struct field_value	fv;
+	size_t			i;
 
 	out[0] = '\0';
-	switch (f) {
-	case EVF_SOURCE_IP:
-		if (ev->flags & EV_HAS_SRC)
-			addr_format(&ev->src, out, size);
+	field_value(ev, f, dt->cfg, &fv);
+	if (!fv.present)
 		return;
-	case EVF_SOURCE_PORT:
-		if (ev->flags & EV_HAS_PORT)
-			snprintf(out, size, "%u", (unsigned int)ev->src_port);
-		return;
-	case EVF_STATUS:
-		if (ev->flags & EV_HAS_STATUS)
-			snprintf(out, size, "%d", (int)ev->status);
-		return;
-	case EVF_METHOD:
-		s = ev->method;
-		break;
-	case EVF_PATH:
-		s = ev->path;
-		break;
-	case EVF_USER_AGENT:
-		s = ev->user_agent;
-		break;
-	case EVF_ENDPOINT:
-		s = ev->endpoint >= 0 ?
-		    dt->cfg->endpoints[ev->endpoint].name : "";
-		break;
-	case EVF_KEY_FP:
-		s = ev->key_fp;
-		break;
-	default:
-		return;
-	}
-	ks_strlcpy(out, s, size);
-	for (i = 0; out[i] != '\0'; i++)
-		if (out[i] == '\037')
-			out[i] = '?';
+	if (fv.s != NULL) {
+		ks_strlcpy(out, fv.s, size);
+		for (i = 0; out[i] != '\0'; i++)
+			if (out[i] == '\037')	/* the key separator */
+				out[i] = '?';
+	} else if (event_field_info(f)->type == EVT_ADDR)
+		addr_format(fv.addr, out, size);
+	else
+		snprintf(out, size, "%lld", fv.num);
 }
 
 /* The text of a field of the current event, computed once per event. */

@@ -403,6 +403,29 @@ scan_literal(struct jscan *js, const char *lit, size_t len)
 
 static int scan_value(struct jscan *, const struct jnode *, int);
 
+/*
+ * After an item of an object or array: 0 if the closing byte ends it
+ * (consumed), 1 if a comma says another item follows, -1 on an error.
+ */
+static int
+item_end(struct jscan *js, char close)
+{
+	skip_ws(js);
+	if (js->p >= js->end)
+		return fail(js, close == '}' ? "unterminated object" :
+		    "unterminated array");
+	if (*js->p == close) {
+		js->p++;
+		return 0;
+	}
+	if (*js->p != ',')
+		return fail(js, close == '}' ? "expected ',' or '}'" :
+		    "expected ',' or ']'");
+	js->p++;
+	skip_ws(js);
+	return 1;
+}
+
 static void
 capture(struct jscan *js, const struct jnode *n, enum jv_type type,
     const char *s, size_t len, int truncated)
@@ -510,7 +533,7 @@ scan_object(struct jscan *js, const struct jnode *n, int depth)
 	char			 keybuf[JSCAN_MAX_KEY];
 	const char		*raw;
 	size_t			 rawlen, keylen;
-	int			 escaped, cut;
+	int			 escaped, cut, r;
 	const struct jnode	*c;
 
 	js->p++;	/* '{' */
@@ -543,24 +566,15 @@ scan_object(struct jscan *js, const struct jnode *n, int depth)
 		skip_ws(js);
 		if (scan_value(js, c, depth + 1) == -1)
 			return -1;
-		skip_ws(js);
-		if (js->p >= js->end)
-			return fail(js, "unterminated object");
-		if (*js->p == '}') {
-			js->p++;
-			return 0;
-		}
-		if (*js->p != ',')
-			return fail(js, "expected ',' or '}'");
-		js->p++;
-		skip_ws(js);
+		if ((r = item_end(js, '}')) != 1)
+			return r;
 	}
 }
 
 static int
 scan_array(struct jscan *js, const struct jnode *n, int depth)
 {
-	int first = 1;
+	int first = 1, r;
 
 	js->p++;	/* '[' */
 	skip_ws(js);
@@ -576,17 +590,8 @@ scan_array(struct jscan *js, const struct jnode *n, int depth)
 		if (scan_value(js, first ? n : NULL, depth + 1) == -1)
 			return -1;
 		first = 0;
-		skip_ws(js);
-		if (js->p >= js->end)
-			return fail(js, "unterminated array");
-		if (*js->p == ']') {
-			js->p++;
-			return 0;
-		}
-		if (*js->p != ',')
-			return fail(js, "expected ',' or ']'");
-		js->p++;
-		skip_ws(js);
+		if ((r = item_end(js, ']')) != 1)
+			return r;
 	}
 }
 

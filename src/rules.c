@@ -1229,55 +1229,66 @@ match_int(const struct cond *c, const struct cond_value *v, long long x)
 	}
 }
 
+void
+field_value(const struct event *ev, enum ev_field f, const struct config *cfg,
+    struct field_value *v)
+{
+	v->present = 0;
+	v->s = NULL;
+	v->num = 0;
+	v->addr = &ev->src;
+	switch (f) {
+	case EVF_SOURCE_IP:
+		v->present = (ev->flags & EV_HAS_SRC) != 0;
+		return;
+	case EVF_SOURCE_PORT:
+		v->present = (ev->flags & EV_HAS_PORT) != 0;
+		v->num = ev->src_port;
+		return;
+	case EVF_STATUS:
+		v->present = (ev->flags & EV_HAS_STATUS) != 0;
+		v->num = ev->status;
+		return;
+	case EVF_METHOD:
+		v->s = ev->method;
+		break;
+	case EVF_PATH:
+		v->s = ev->path;
+		break;
+	case EVF_USER_AGENT:
+		v->s = ev->user_agent;
+		break;
+	case EVF_ENDPOINT:
+		v->s = ev->endpoint >= 0 && (size_t)ev->endpoint <
+		    cfg->nendpoints ? cfg->endpoints[ev->endpoint].name : "";
+		break;
+	case EVF_KEY_FP:
+		v->s = ev->key_fp;
+		break;
+	default:
+		return;
+	}
+	v->present = v->s[0] != '\0';
+}
+
 static int
 cond_match(const struct cond *c, const struct event *ev,
     const struct config *cfg)
 {
-	const char	*s = NULL;
-	char		 lower[EV_PATH_MAX];
-	long long	 num = 0;
-	int		 present = 0, r;
-	size_t		 i, len = 0;
+	struct field_value	 fv;
+	const char		*s;
+	char			 lower[EV_PATH_MAX];
+	int			 r;
+	size_t			 i, len = 0;
 
-	switch (c->field) {
-	case EVF_SOURCE_IP:
-		present = (ev->flags & EV_HAS_SRC) != 0;
-		break;
-	case EVF_SOURCE_PORT:
-		present = (ev->flags & EV_HAS_PORT) != 0;
-		num = ev->src_port;
-		break;
-	case EVF_STATUS:
-		present = (ev->flags & EV_HAS_STATUS) != 0;
-		num = ev->status;
-		break;
-	case EVF_METHOD:
-		s = ev->method;
-		break;
-	case EVF_PATH:
-		s = ev->path;
-		break;
-	case EVF_USER_AGENT:
-		s = ev->user_agent;
-		break;
-	case EVF_ENDPOINT:
-		s = ev->endpoint >= 0 && (size_t)ev->endpoint < cfg->nendpoints ?
-		    cfg->endpoints[ev->endpoint].name : "";
-		break;
-	case EVF_KEY_FP:
-		s = ev->key_fp;
-		break;
-	default:
-		return 0;
-	}
-	if (s != NULL) {
-		len = strlen(s);
-		present = len > 0;
-	}
+	field_value(ev, c->field, cfg, &fv);
 	if (c->op == OP_EXISTS)
-		return present == c->exists;
-	if (!present)
+		return fv.present == c->exists;
+	if (!fv.present)
 		return 0;
+	s = fv.s;
+	if (s != NULL)
+		len = strlen(s);
 	/* only |contains needs a lower-case copy; the rest compare in place */
 	if (s != NULL && !c->cased && c->op == OP_CONTAINS) {
 		for (i = 0; i < len && i < sizeof(lower) - 1; i++)
@@ -1292,11 +1303,11 @@ cond_match(const struct cond *c, const struct event *ev,
 		if (c->ftype == EVT_STRING)
 			r = match_string(c, v, s, len);
 		else if (c->ftype == EVT_INT)
-			r = match_int(c, v, num);
+			r = match_int(c, v, fv.num);
 		else if (c->op == OP_CIDR)
-			r = cidr_contains(&v->cidr, &ev->src);
+			r = cidr_contains(&v->cidr, fv.addr);
 		else
-			r = addr_equal(&v->addr, &ev->src);
+			r = addr_equal(&v->addr, fv.addr);
 		if (c->all && !r)
 			return 0;
 		if (!c->all && r)

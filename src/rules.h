@@ -117,6 +117,17 @@ struct ruleset	*ruleset_load_buffer(const struct config *, const char *name,
 		    const char *buf, size_t len, struct ydiag *diag);
 void		 ruleset_free(struct ruleset *);
 
+/* A field of an event, as rules and group keys see it. */
+struct field_value {
+	int			 present;
+	const char		*s;	/* EVT_STRING */
+	long long		 num;	/* EVT_INT */
+	const struct ks_addr	*addr;	/* EVT_ADDR */
+};
+
+void		 field_value(const struct event *, enum ev_field,
+		    const struct config *, struct field_value *);
+
 /* Does the selection hold for the event? */
 int		 selection_match(const struct selection *, const struct event *,
 		    const struct config *);

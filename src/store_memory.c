@@ -64,6 +64,14 @@ mem_close(struct store *s)
 	free(ms);
 }
 
+/* Removes the member at index i. */
+static void
+drop_at(struct mem_val *v, uint32_t i)
+{
+	memmove(v->m + i, v->m + i + 1, (v->n - i - 1) * sizeof(v->m[0]));
+	v->n--;
+}
+
 /* Drops members at or before now - window. */
 static void
 prune(struct mem_val *v, int64_t now, int64_t window)
@@ -105,17 +113,14 @@ insert_sorted(struct mem_val *v, int64_t score, uint64_t hash)
 		if (v->m[i].hash == hash) {
 			if (v->m[i].score >= score)
 				return;
-			memmove(v->m + i, v->m + i + 1,
-			    (v->n - i - 1) * sizeof(v->m[0]));
-			v->n--;
+			drop_at(v, i);
 			break;
 		}
 	}
 	if (v->n == v->cap) {
 		if (score <= v->m[0].score)
 			return;		/* lower than every kept score */
-		memmove(v->m, v->m + 1, (v->n - 1) * sizeof(v->m[0]));
-		v->n--;
+		drop_at(v, 0);
 	}
 	pos = v->n;
 	while (pos > 0 && v->m[pos - 1].score > score)
@@ -146,10 +151,8 @@ mem_window_add(struct store *s, const char *key, size_t klen,
 		memset(v, 0, vsize);
 		v->type = MEM_WINDOW;
 	}
-	while (v->n > cap) {		/* the cap was lowered by a reload */
-		memmove(v->m, v->m + 1, (v->n - 1) * sizeof(v->m[0]));
-		v->n--;
-	}
+	while (v->n > cap)		/* the cap was lowered by a reload */
+		drop_at(v, 0);
 	v->cap = cap;
 	prune(v, now, window);
 	if (score > now - window)
