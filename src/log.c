@@ -35,6 +35,9 @@ log_get_level(void)
 	return log_level;
 }
 
+static void log_vemit(const char *, const char *, va_list, const char *)
+	__attribute__((format(printf, 2, 0)));
+
 static void
 log_vemit(const char *prefix, const char *fmt, va_list ap, const char *suffix)
 {

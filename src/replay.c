@@ -242,7 +242,7 @@ replay_run(struct engine *e, char *const *paths, int npaths,
 			h.s[0] = h.s[--h.n];
 		}
 		heap_down(&h, 0);
-		if (ro->progress && (events & 0xffff) == 0 &&
+		if (ro->progress && (events & 0xfff) == 0 &&
 		    (t = now_seconds()) - last > 0.5) {
 			show_progress(slots, n, events, e->alerts);
 			last = t;

@@ -56,6 +56,7 @@ $ALERTS compare "$T/exp.jsonl" "$T/stdout.jsonl"
 "$KS" replay -q -c "$CONF" -o "$T/o.jsonl" "$T/a.log" > "$T/stdout2"
 [ ! -s "$T/stdout2" ] || fail "alerts on stdout despite -o"
 $ALERTS compare "$T/exp.jsonl" "$T/o.jsonl"
+$ALERTS validate "$SCHEMA" "$T/stdout.jsonl"
 # an unopenable output is an error before anything is read
 expect_status 1 "$KS" replay -q -c "$CONF" -o /nonexistent/x.jsonl "$T/a.log"
 ok "command line"

@@ -27,4 +27,7 @@ $ALERTS compare "$T/expected.jsonl" "$T/hosts.jsonl"
 # stdin works too
 "$KS" replay -q -c "$CONF" -o "$T/stdin.jsonl" - < "$T/all.log"
 $ALERTS compare "$T/expected.jsonl" "$T/stdin.jsonl"
+for f in single rotated hosts stdin; do
+	$ALERTS validate "$SCHEMA" "$T/$f.jsonl"
+done
 ok "rotated sets, several hosts and stdin"
