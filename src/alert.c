@@ -95,7 +95,7 @@ evidence_json(const struct evidence *e, const struct alert_ctx *ctx)
 }
 
 /* A stable id: the same alert from the same input has the same id. */
-static void
+void
 alert_id(const struct alert *al, char out[33])
 {
 	char	buf[2048], ts[KSTIME_STRLEN];
@@ -103,8 +103,9 @@ alert_id(const struct alert *al, char out[33])
 	size_t	i, o;
 
 	kstime_format(al->ts, ts, sizeof(ts));
-	o = (size_t)snprintf(buf, sizeof(buf), "%s\037%s\037%s", al->rule->id,
-	    al->endpoint ? al->endpoint->name : "", ts);
+	o = (size_t)snprintf(buf, sizeof(buf), "%s\037%s\037%s\037%s",
+	    al->rule->id, al->endpoint ? al->endpoint->name : "",
+	    al->source ? al->source : "", ts);
 	for (i = 0; i < al->ngroup && o < sizeof(buf); i++)
 		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\037%s",
 		    al->group_values[i]);
@@ -144,6 +145,8 @@ alert_to_json(const struct alert *al, const struct alert_ctx *ctx)
 		    al->group_values[i][0] != '\0')
 			jset(o, "source.ip", json_string(al->group_values[i]));
 	}
+	if (al->source != NULL)
+		jset(o, "log.file.path", jstr(al->source));
 	if (al->trigger != NULL) {
 		jset(o, "url.path", jstr(al->trigger->path));
 		if (al->trigger->method[0] != '\0')

@@ -39,6 +39,7 @@ struct evidence {
 struct alert {
 	const struct rule		*rule;
 	const struct endpoint_conf	*endpoint;	/* NULL: none */
+	const char			*source;	/* log.file.path, or NULL */
 	int64_t				 ts;		/* tripping event */
 	uint64_t			 count;
 	int64_t				 first_seen, last_seen;
@@ -60,6 +61,8 @@ struct alert_ctx {
 };
 
 void	evidence_from_event(struct evidence *, const struct event *);
+/* The alert's stable event.id (32 hex digits and a NUL). */
+void	alert_id(const struct alert *, char out[33]);
 /* Returns a new reference; caller frees with json_decref(). */
 json_t	*alert_to_json(const struct alert *, const struct alert_ctx *);
 

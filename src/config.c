@@ -19,16 +19,22 @@
 #ifndef KS_RULESDIR
 #define KS_RULESDIR "/usr/local/share/keysentry/rules"
 #endif
+#ifndef KS_LOCALSTATEDIR
+#define KS_LOCALSTATEDIR "/usr/local/var"
+#endif
 
 static const char *top_keys[] = {
 	"store", "rules", "endpoints", "sources", "outputs", "rule_overrides",
-	"limits", "hostname", "allowed_lateness", NULL
+	"limits", "hostname", "allowed_lateness", "state_dir",
+	"max_catchup_bytes", "rotate_wait", "poll_interval", "warmup",
+	"silence_after", "resolve_interval", "dns_servers", "log", "log_level",
+	"stats_file", "stats_interval", "user", NULL
 };
 static const char *endpoint_keys[] = {
 	"name", "method", "path", "key_header", "allowed_sources", NULL
 };
 static const char *source_keys[] = {
-	"type", "path", "format", "fields", NULL
+	"type", "path", "format", "fields", "poll", "silence_after", NULL
 };
 static const char *output_keys[] = { "type", "path", NULL };
 static const char *override_keys[] = {
@@ -49,6 +55,15 @@ set_defaults(struct config *c)
 	c->limits.evidence = 5;
 	c->limits.max_threshold = 10000;
 	c->lateness = 5 * KS_NSEC_PER_SEC;
+	c->state_dir = ks_xstrdup(KS_LOCALSTATEDIR "/lib/keysentry");
+	c->max_catchup = 64u << 20;
+	c->rotate_wait = 5 * KS_NSEC_PER_SEC;
+	c->poll_interval = KS_NSEC_PER_SEC;
+	c->warmup = -1;
+	c->silence_after = 300 * KS_NSEC_PER_SEC;
+	c->resolve_interval = 60 * KS_NSEC_PER_SEC;
+	c->log_level = 2;	/* LOG_LVL_INFO */
+	c->stats_interval = 15 * KS_NSEC_PER_SEC;
 }
 
 static char *
@@ -73,6 +88,80 @@ config_path(const struct config *c, const char *p)
 	out = ks_xmalloc(strlen(c->dir) + strlen(p) + 2);
 	sprintf(out, "%s/%s", c->dir, p);
 	return out;
+}
+
+static void
+load_daemon(struct config *c, struct ydiag *d, const struct ydoc_node *root)
+{
+	static const char	*levels[] = { "error", "warning", "info",
+				    "debug" };
+	const struct ydoc_node	*v;
+	const char		*s;
+	unsigned long long	 u;
+	size_t			 i;
+
+	if ((v = ydoc_get(root, "state_dir")) != NULL &&
+	    (s = ydoc_str(d, v, "state_dir")) != NULL) {
+		free(c->state_dir);
+		c->state_dir = config_path(c, s);
+	}
+	if ((v = ydoc_get(root, "max_catchup_bytes")) != NULL &&
+	    ydoc_uint(d, v, "max_catchup_bytes", 0, UINT64_C(1) << 40, &u) == 0)
+		c->max_catchup = u;
+	if ((v = ydoc_get(root, "rotate_wait")) != NULL)
+		ydoc_duration(d, v, "rotate_wait", &c->rotate_wait);
+	if ((v = ydoc_get(root, "poll_interval")) != NULL &&
+	    ydoc_duration(d, v, "poll_interval", &c->poll_interval) == 0 &&
+	    c->poll_interval < 10000000) {
+		ydiag_add(d, v, "poll_interval must be at least 10ms");
+	}
+	if ((v = ydoc_get(root, "warmup")) != NULL) {
+		if (v->type == YDOC_SCALAR && strcmp(v->str, "auto") == 0)
+			c->warmup = -1;
+		else
+			ydoc_duration(d, v, "warmup (or auto)", &c->warmup);
+	}
+	if ((v = ydoc_get(root, "silence_after")) != NULL)
+		ydoc_duration(d, v, "silence_after", &c->silence_after);
+	if ((v = ydoc_get(root, "resolve_interval")) != NULL &&
+	    ydoc_duration(d, v, "resolve_interval", &c->resolve_interval) ==
+	    0 && c->resolve_interval < KS_NSEC_PER_SEC)
+		ydiag_add(d, v, "resolve_interval must be at least 1s");
+	if ((v = ydoc_get(root, "dns_servers")) != NULL &&
+	    ydoc_want(d, v, YDOC_SEQ, "dns_servers") == 0) {
+		c->dns_servers = ks_xcalloc(v->n + 1, sizeof(*c->dns_servers));
+		for (i = 0; i < v->n; i++)
+			if ((s = ydoc_str(d, v->items[i], "a DNS server")) !=
+			    NULL)
+				c->dns_servers[c->ndns_servers++] =
+				    ks_xstrdup(s);
+	}
+	if ((v = ydoc_get(root, "log")) != NULL &&
+	    (s = ydoc_str(d, v, "log")) != NULL) {
+		if (strcmp(s, "syslog") == 0)
+			c->log_syslog = 1;
+		else if (strcmp(s, "stderr") != 0)
+			ydiag_add(d, v, "log must be stderr or syslog");
+	}
+	if ((v = ydoc_get(root, "log_level")) != NULL &&
+	    (s = ydoc_str(d, v, "log_level")) != NULL) {
+		for (i = 0; i < KS_ARRAY_LEN(levels); i++)
+			if (strcmp(s, levels[i]) == 0)
+				c->log_level = (int)i;
+		if (strcmp(s, levels[c->log_level]) != 0)
+			ydiag_add(d, v, "log_level must be error, warning, "
+			    "info or debug");
+	}
+	if ((v = ydoc_get(root, "stats_file")) != NULL &&
+	    (s = ydoc_str(d, v, "stats_file")) != NULL)
+		c->stats_file = config_path(c, s);
+	if ((v = ydoc_get(root, "stats_interval")) != NULL &&
+	    ydoc_duration(d, v, "stats_interval", &c->stats_interval) == 0 &&
+	    c->stats_interval < 100000000)
+		ydiag_add(d, v, "stats_interval must be at least 100ms");
+	if ((v = ydoc_get(root, "user")) != NULL &&
+	    (s = ydoc_str(d, v, "user")) != NULL)
+		c->user = ks_xstrdup(s);
 }
 
 struct config *
@@ -269,6 +358,10 @@ load_source(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 	}
 	if ((v = ydoc_get(n, "fields")) != NULL)
 		load_fields(d, v, &s->dopts);
+	if ((v = ydoc_get(n, "poll")) != NULL)
+		ydoc_bool(d, v, "poll", &s->poll);
+	if ((v = ydoc_get(n, "silence_after")) != NULL)
+		ydoc_duration(d, v, "silence_after", &s->silence_after);
 }
 
 static void
@@ -434,6 +527,7 @@ config_from_doc(const char *path, struct ydoc *doc, struct ydiag *d)
 	}
 	if ((v = ydoc_get(root, "allowed_lateness")) != NULL)
 		ydoc_duration(d, v, "allowed_lateness", &c->lateness);
+	load_daemon(c, d, root);
 done:
 	if (d->total > 0) {
 		config_free(c);
@@ -515,6 +609,12 @@ config_free(struct config *c)
 	free(c->hostname);
 	free(c->file);
 	free(c->dir);
+	free(c->state_dir);
+	for (i = 0; i < c->ndns_servers; i++)
+		free(c->dns_servers[i]);
+	free(c->dns_servers);
+	free(c->stats_file);
+	free(c->user);
 	free(c);
 }
 

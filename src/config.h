@@ -29,6 +29,8 @@ struct source_conf {
 	enum source_type	 type;
 	char			*path;		/* NULL for stdin */
 	struct decoder_opts	 dopts;		/* strings owned here */
+	int			 poll;		/* poll instead of inotify */
+	int64_t			 silence_after;	/* ns; 0: the global one */
 };
 
 struct output_conf {
@@ -71,6 +73,22 @@ struct config {
 	struct limits		 limits;
 	char			*hostname;	/* observer.hostname */
 	int64_t			 lateness;	/* allowed lateness, ns */
+
+	/* the daemon (keysentry run) */
+	char			*state_dir;
+	uint64_t		 max_catchup;	/* bytes */
+	int64_t			 rotate_wait;	/* ns */
+	int64_t			 poll_interval;	/* ns */
+	int64_t			 warmup;	/* ns; -1: from the rules */
+	int64_t			 silence_after;	/* ns; 0: never */
+	int64_t			 resolve_interval; /* ns */
+	char			**dns_servers;	/* NULL: the system's */
+	size_t			 ndns_servers;
+	int			 log_syslog;	/* log: syslog */
+	int			 log_level;	/* enum log_level */
+	char			*stats_file;	/* NULL: none */
+	int64_t			 stats_interval; /* ns */
+	char			*user;		/* NULL: stay who we are */
 };
 
 /*

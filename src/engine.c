@@ -15,9 +15,18 @@ on_alert(void *arg, const struct alert *al)
 {
 	struct engine	*e = arg;
 	json_t		*doc;
-	char		*text;
+	char		*text, id[33];
 	size_t		 i;
 
+	if (e->holding) {	/* warm-up: written before the restart */
+		e->held++;
+		return;
+	}
+	alert_id(al, id);
+	if (e->gate.gate != NULL && !e->gate.gate(e->gate.arg, id)) {
+		e->duplicates++;
+		return;
+	}
 	e->actx.input_names = (const char *const *)e->inputs;
 	e->actx.ninputs = e->ninputs;
 	doc = alert_to_json(al, &e->actx);
@@ -32,25 +41,20 @@ on_alert(void *arg, const struct alert *al)
 	for (i = 0; i < e->nsinks; i++)
 		sink_write(e->sinks[i], text, strlen(text));
 	free(text);
+	if (e->gate.written != NULL)
+		e->gate.written(e->gate.arg, id);
 }
 
-int
-engine_init(struct engine *e, struct config *cfg, struct ruleset *rs,
-    const char *output, char *err, size_t errlen)
+/* Opens the sinks a config asks for (or output, or stdout). */
+static int
+open_sinks(struct engine *e, const struct config *cfg, const char *output,
+    struct sink ***sinksp, size_t *np, char *err, size_t errlen)
 {
-	struct store_limits	lim;
-	struct output_conf	stdout_conf = { "file", "-" };
+	struct output_conf	 stdout_conf = { "file", "-" };
 	const struct output_conf *outs;
-	size_t			n, i;
+	struct sink		**sinks;
+	size_t			 n, i;
 
-	memset(e, 0, sizeof(*e));
-	e->cfg = cfg;
-	e->rs = rs;
-	lim.entries = cfg->limits.store_entries;
-	if ((e->store = store_open(cfg->store, &lim, err, errlen)) == NULL)
-		return -1;
-	e->dt = detect_new(cfg, rs, e->store, on_alert, e);
-	e->actx.hostname = cfg->hostname;
 	if (output != NULL) {
 		e->override.type = "file";
 		e->override.path = (char *)output;
@@ -64,13 +68,85 @@ engine_init(struct engine *e, struct config *cfg, struct ruleset *rs,
 		outs = cfg->outputs;
 		n = cfg->noutputs;
 	}
-	e->sinks = ks_xcalloc(n, sizeof(*e->sinks));
+	sinks = ks_xcalloc(n, sizeof(*sinks));
 	for (i = 0; i < n; i++) {
-		if ((e->sinks[i] = sink_open(&outs[i], err, errlen)) == NULL)
+		if ((sinks[i] = sink_open(&outs[i], err, errlen)) == NULL) {
+			while (i-- > 0)
+				sink_close(sinks[i]);
+			free(sinks);
 			return -1;
-		e->nsinks++;
+		}
 	}
+	*sinksp = sinks;
+	*np = n;
 	return 0;
+}
+
+int
+engine_init(struct engine *e, struct config *cfg, struct ruleset *rs,
+    const char *output, char *err, size_t errlen)
+{
+	struct store_limits	lim;
+
+	memset(e, 0, sizeof(*e));
+	e->cfg = cfg;
+	e->rs = rs;
+	lim.entries = cfg->limits.store_entries;
+	if ((e->store = store_open(cfg->store, &lim, err, errlen)) == NULL)
+		return -1;
+	e->dt = detect_new(cfg, rs, e->store, on_alert, e);
+	e->actx.hostname = cfg->hostname;
+	return open_sinks(e, cfg, output, &e->sinks, &e->nsinks, err, errlen);
+}
+
+int
+engine_reload(struct engine *e, struct config *cfg, struct ruleset *rs,
+    char *err, size_t errlen)
+{
+	struct sink	**sinks;
+	size_t		  n, i;
+
+	if (open_sinks(e, cfg, NULL, &sinks, &n, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < e->nsinks; i++)
+		sink_close(e->sinks[i]);
+	free(e->sinks);
+	e->sinks = sinks;
+	e->nsinks = n;
+	detect_free(e->dt);
+	ruleset_free(e->rs);
+	config_free(e->cfg);
+	e->cfg = cfg;
+	e->rs = rs;
+	e->dt = detect_new(cfg, rs, e->store, on_alert, e);
+	e->actx.hostname = cfg->hostname;
+	return 0;
+}
+
+void
+engine_reopen(struct engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nsinks; i++)
+		sink_reopen(e->sinks[i]);
+}
+
+void
+engine_raise(struct engine *e, const struct rule *r, const char *source,
+    int64_t ts, int64_t first_seen, int64_t last_seen)
+{
+	struct alert al;
+
+	if (!r->enabled)
+		return;
+	memset(&al, 0, sizeof(al));
+	al.rule = r;
+	al.source = source;
+	al.ts = ts;
+	al.first_seen = first_seen;
+	al.last_seen = last_seen;
+	on_alert(e, &al);
 }
 
 void
@@ -94,6 +170,11 @@ engine_fini(struct engine *e)
 uint32_t
 engine_add_input(struct engine *e, const char *name)
 {
+	size_t i;
+
+	for (i = 0; i < e->ninputs; i++)
+		if (strcmp(e->inputs[i], name) == 0)
+			return (uint32_t)i;
 	e->inputs = ks_xreallocarray(e->inputs, e->ninputs + 1,
 	    sizeof(*e->inputs));
 	e->inputs[e->ninputs] = ks_xstrdup(name);

@@ -16,6 +16,17 @@
 #include "sink.h"
 #include "store.h"
 
+/*
+ * The daemon's say over each alert before it is written: gate returns 0
+ * to hold it back (a duplicate of one written before a restart); written
+ * is told of each one that went out.
+ */
+struct engine_gate {
+	int		(*gate)(void *arg, const char *id);
+	void		(*written)(void *arg, const char *id);
+	void		 *arg;
+};
+
 struct engine {
 	struct config		 *cfg;
 	struct ruleset		 *rs;
@@ -27,7 +38,11 @@ struct engine {
 	char			**inputs;	/* names, by event.input */
 	size_t			  ninputs;
 	struct alert_ctx	  actx;
-	uint64_t		  alerts;
+	struct engine_gate	  gate;
+	int			  holding;	/* warm-up: alerts held back */
+	uint64_t		  alerts;	/* written */
+	uint64_t		  held;		/* held back in warm-up */
+	uint64_t		  duplicates;	/* written before a restart */
 };
 
 /*
@@ -37,7 +52,21 @@ struct engine {
 int	engine_init(struct engine *, struct config *cfg, struct ruleset *rs,
 	    const char *output, char *err, size_t errlen);
 void	engine_fini(struct engine *);
-/* Registers an input name; returns its index for event.input. */
+/*
+ * Swaps in a new config and rules (a reload): the store, and so the
+ * counters and cooldowns of every rule that kept its id, stays; outputs
+ * are reopened from the new config.  Takes ownership of cfg and rs, and
+ * frees the old ones.  On failure (an output cannot be opened) nothing
+ * changes and -1 is returned with a message.
+ */
+int	engine_reload(struct engine *, struct config *cfg, struct ruleset *rs,
+	    char *err, size_t errlen);
+/* Reopens output files (SIGUSR1, after logrotate). */
+void	engine_reopen(struct engine *);
+/* Raises an alert that no event trips (source-silent, source-resumed). */
+void	engine_raise(struct engine *, const struct rule *, const char *source,
+	    int64_t ts, int64_t first_seen, int64_t last_seen);
+/* Registers an input name (once per name); returns its event.input. */
 uint32_t engine_add_input(struct engine *, const char *name);
 /* Classifies and detects one event. */
 void	engine_event(struct engine *, struct event *ev);

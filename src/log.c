@@ -9,11 +9,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "log.h"
 
 static const char *log_progname = "keysentry";
 static enum log_level log_level = LOG_LVL_INFO;
+static int log_syslog;
+
+void
+log_to_syslog(int on)
+{
+	if (on && !log_syslog)
+		openlog(log_progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	else if (!on && log_syslog)
+		closelog();
+	log_syslog = on;
+}
 
 void
 log_init(const char *progname, enum log_level level)
@@ -35,11 +47,12 @@ log_get_level(void)
 	return log_level;
 }
 
-static void log_vemit(const char *, const char *, va_list, const char *)
-	__attribute__((format(printf, 2, 0)));
+static void log_vemit(int, const char *, const char *, va_list,
+    const char *) __attribute__((format(printf, 3, 0)));
 
 static void
-log_vemit(const char *prefix, const char *fmt, va_list ap, const char *suffix)
+log_vemit(int prio, const char *prefix, const char *fmt, va_list ap,
+    const char *suffix)
 {
 	char	 msg[2048], out[4096];
 	size_t	 i, o = 0;
@@ -54,6 +67,11 @@ log_vemit(const char *prefix, const char *fmt, va_list ap, const char *suffix)
 			out[o++] = (char)c;
 	}
 	out[o] = '\0';
+	if (log_syslog) {
+		syslog(prio, "%s%s%s%s", prefix, out, suffix ? ": " : "",
+		    suffix ? suffix : "");
+		return;
+	}
 	fprintf(stderr, "%s: %s%s%s%s\n", log_progname, prefix, out,
 	    suffix ? ": " : "", suffix ? suffix : "");
 	fflush(stderr);
@@ -65,8 +83,10 @@ log_warn(const char *fmt, ...)
 	va_list	 ap;
 	int	 saved = errno;
 
+	if (log_level < LOG_LVL_WARN)
+		return;
 	va_start(ap, fmt);
-	log_vemit("", fmt, ap, strerror(saved));
+	log_vemit(LOG_WARNING, "", fmt, ap, strerror(saved));
 	va_end(ap);
 	errno = saved;
 }
@@ -76,8 +96,10 @@ log_warnx(const char *fmt, ...)
 {
 	va_list	 ap;
 
+	if (log_level < LOG_LVL_WARN)
+		return;
 	va_start(ap, fmt);
-	log_vemit("", fmt, ap, NULL);
+	log_vemit(LOG_WARNING, "", fmt, ap, NULL);
 	va_end(ap);
 }
 
@@ -89,7 +111,7 @@ log_info(const char *fmt, ...)
 	if (log_level < LOG_LVL_INFO)
 		return;
 	va_start(ap, fmt);
-	log_vemit("", fmt, ap, NULL);
+	log_vemit(LOG_INFO, "", fmt, ap, NULL);
 	va_end(ap);
 }
 
@@ -101,7 +123,7 @@ log_debug(const char *fmt, ...)
 	if (log_level < LOG_LVL_DEBUG)
 		return;
 	va_start(ap, fmt);
-	log_vemit("debug: ", fmt, ap, NULL);
+	log_vemit(LOG_DEBUG, "debug: ", fmt, ap, NULL);
 	va_end(ap);
 }
 
@@ -112,7 +134,7 @@ fatal(const char *fmt, ...)
 	int	 saved = errno;
 
 	va_start(ap, fmt);
-	log_vemit("fatal: ", fmt, ap, strerror(saved));
+	log_vemit(LOG_CRIT, "fatal: ", fmt, ap, strerror(saved));
 	va_end(ap);
 	exit(1);
 }
@@ -123,7 +145,7 @@ fatalx(const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	log_vemit("fatal: ", fmt, ap, NULL);
+	log_vemit(LOG_CRIT, "fatal: ", fmt, ap, NULL);
 	va_end(ap);
 	exit(1);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "engine.h"
 #include "log.h"
 #include "replay.h"
@@ -31,11 +32,26 @@ struct command {
 	const char	*help;
 };
 
+static int cmd_run(int, char **);
 static int cmd_replay(int, char **);
 static int cmd_check(int, char **);
 static int cmd_help(int, char **);
 
 static const struct command commands[] = {
+	{ "run", cmd_run,
+	  "run [-c FILE] [--from-start]",
+	  "Follows every configured source and raises alerts as lines are\n"
+	  "written, in the foreground (as systemd expects).  Files are\n"
+	  "followed across rotations; positions are saved in state_dir, so a\n"
+	  "restart reads what was written meanwhile and nothing twice.\n"
+	  "\n"
+	  "  -c FILE        config file (default " DEFAULT_CONFIG ")\n"
+	  "  --from-start   read files without a saved position from their\n"
+	  "                 start (default: from their end)\n"
+	  "\n"
+	  "Signals: HUP reloads config and rules (kept only if they load),\n"
+	  "USR1 reopens output files, TERM and INT stop after saving\n"
+	  "positions.\n" },
 	{ "replay", cmd_replay,
 	  "replay [-c FILE] [-o FILE] [-f FORMAT] [-q] PATH...",
 	  "Runs the rules over log files (plain or gzip, told apart by\n"
@@ -189,6 +205,34 @@ cmd_replay(int argc, char **argv)
 }
 
 static int
+cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "from-start", no_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct daemon_opts	o = { DEFAULT_CONFIG, 0 };
+	int			ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o.config = optarg;
+			break;
+		case 'S':
+			o.from_start = 1;
+			break;
+		default:
+			return usage_of("run");
+		}
+	}
+	if (optind != argc)
+		return usage_of("run");
+	return daemon_run(&o);
+}
+
+static int
 cmd_check(int argc, char **argv)
 {
 	const char		*conf = DEFAULT_CONFIG;
@@ -213,7 +257,7 @@ cmd_check(int argc, char **argv)
 	if ((cfg = load_all(conf, &rs)) == NULL)
 		return 1;
 	for (i = 0; i < rs->nrules; i++)
-		enabled += rs->rules[i].enabled;
+		enabled += rs->rules[i].enabled && !rs->rules[i].builtin;
 	printf("%s: OK\n", conf);
 	printf("  store: %s\n", cfg->store);
 	printf("  endpoints: %zu\n", cfg->nendpoints);
@@ -225,11 +269,12 @@ cmd_check(int argc, char **argv)
 		    ep->nallowed);
 	}
 	printf("  rules: %zu loaded, %zu enabled, %zu endpoint bindings\n",
-	    rs->nrules, enabled, rs->ninsts);
+	    ruleset_nfile_rules(rs), enabled, rs->ninsts);
 	for (i = 0; i < rs->nrules; i++)
-		printf("    %-28s %-8s %-9s %s\n", rs->rules[i].id,
+		printf("    %-28s %-8s %-9s %s%s\n", rs->rules[i].id,
 		    severity_name(rs->rules[i].severity),
-		    agg_type_name(rs->rules[i].agg),
+		    rs->rules[i].builtin ? "-" : agg_type_name(rs->rules[i].agg),
+		    rs->rules[i].builtin ? "(built in, keysentry run) " : "",
 		    rs->rules[i].enabled ? "" : "(disabled)");
 	printf("  sources: %zu\n", cfg->nsources);
 	for (i = 0; i < cfg->nsources; i++)

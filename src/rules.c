@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,25 @@ static const char *agg_keys[] = {
 	"type", "window", "threshold", "field", "first", "then", NULL
 };
 static const char *step_keys[] = { "match", "not", NULL };
+
+/*
+ * Rules the daemon applies itself, because no event trips them: a source
+ * that produces nothing.  They can be tuned with rule_overrides like any.
+ */
+static const struct {
+	const char	*id, *name, *description, *runbook;
+	enum severity	 severity;
+} builtins[] = {
+	{ "source-silent", "A watched log has gone silent",
+	  "No line has come from a watched source for silence_after (5 "
+	  "minutes by default). A sidecar's health checks keep its log busy, "
+	  "so silence means the service, its logging, or keysentry's view "
+	  "of the file has stopped: the monitor is blind there.",
+	  "docs/runbooks/source-silent.md", SEV_HIGH },
+	{ "source-resumed", "A silent source is producing lines again",
+	  "Lines are coming again from a source that had gone silent.",
+	  "docs/runbooks/source-silent.md", SEV_INFO },
+};
 
 /* A rule as parsed, before compilation: it still points into its YAML. */
 struct proto {
@@ -971,12 +991,15 @@ finish(struct loader *L)
 	size_t			 i, j, e, before;
 	const struct ydoc_node	*eps;
 
-	/* overrides must name a loaded rule */
+	/* overrides must name a loaded or built-in rule */
 	for (i = 0; i < cfg->noverrides; i++) {
 		for (j = 0; j < L->nprotos; j++)
 			if (strcmp(L->protos[j].rule.id, cfg->overrides[i].id)
 			    == 0)
 				break;
+		for (e = 0; e < KS_ARRAY_LEN(builtins); e++)
+			if (strcmp(builtins[e].id, cfg->overrides[i].id) == 0)
+				j = SIZE_MAX;
 		if (j == L->nprotos) {
 			char msg[512];
 			snprintf(msg, sizeof(msg), "%s: rule_overrides: no "
@@ -986,7 +1009,8 @@ finish(struct loader *L)
 		}
 	}
 	/* full size now, so instances may point into it */
-	rs->rules = ks_xcalloc(L->nprotos, sizeof(*rs->rules));
+	rs->rules = ks_xcalloc(L->nprotos + KS_ARRAY_LEN(builtins),
+	    sizeof(*rs->rules));
 	for (i = 0; i < L->nprotos; i++) {
 		struct proto	*p = &L->protos[i];
 		struct rule	*r = &rs->rules[rs->nrules];
@@ -1023,6 +1047,21 @@ finish(struct loader *L)
 		} else if (rs->ninsts == before && d.total == 0)
 			warn(rs, "rule %s applies to no endpoint", r->id);
 		ydiag_move(L->diag, &d);
+	}
+	for (i = 0; i < KS_ARRAY_LEN(builtins); i++) {
+		struct rule *r = &rs->rules[rs->nrules++];
+		memset(r, 0, sizeof(*r));
+		r->id = ks_xstrdup(builtins[i].id);
+		r->name = ks_xstrdup(builtins[i].name);
+		r->description = ks_xstrdup(builtins[i].description);
+		r->runbook = ks_xstrdup(builtins[i].runbook);
+		r->file = ks_xstrdup("(built in)");
+		r->version = 1;
+		r->severity = builtins[i].severity;
+		r->enabled = 1;
+		r->threshold = 1;
+		r->builtin = 1;
+		apply_override(L, r);
 	}
 	rs->nendpoints = cfg->nendpoints;
 	rs->by_ep = ks_xcalloc(cfg->nendpoints + 1, sizeof(*rs->by_ep));
@@ -1148,6 +1187,16 @@ ruleset_free(struct ruleset *rs)
 		free(rs->warnings[i]);
 	free(rs->warnings);
 	free(rs);
+}
+
+size_t
+ruleset_nfile_rules(const struct ruleset *rs)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < rs->nrules; i++)
+		n += !rs->rules[i].builtin;
+	return n;
 }
 
 const struct rule *

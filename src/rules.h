@@ -75,6 +75,7 @@ struct rule {
 	enum ev_field	 distinct;	/* AGG_DISTINCT */
 	enum ev_field	 group_by[RULE_MAX_GROUP];
 	size_t		 ngroup;
+	int		 builtin;	/* defined in code, not in a file */
 };
 
 /* A rule bound to one endpoint (or to none: every event). */
@@ -144,6 +145,8 @@ int		 ruleset_line_relevant(const struct ruleset *, const char *line,
 		    size_t len);
 
 const struct rule *ruleset_rule(const struct ruleset *, const char *id);
+/* Rules from files (built-in rules come last in rules[]). */
+size_t		 ruleset_nfile_rules(const struct ruleset *);
 const char	*agg_type_name(enum agg_type);
 
 #endif

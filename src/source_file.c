@@ -1,14 +1,18 @@
 /*
- * Log files for replay (see source.h).  zlib's gzread() reads gzip and
- * plain files alike (it passes through what is not gzip), so a rotated set
- * such as access.log.2.gz access.log.1 access.log needs no hints.  The
- * line buffer holds max_line bytes plus one read chunk; a longer record
- * is counted, reported and skipped up to its newline without being held.
+ * Inputs (see source.h).  For replay, zlib's gzread() reads gzip and plain
+ * files alike (it passes through what is not gzip), so a rotated set such
+ * as access.log.2.gz access.log.1 access.log needs no hints.  The daemon's
+ * inputs read a descriptor with read(2).  The line buffer holds max_line
+ * bytes plus one read chunk; a longer record is counted, reported and
+ * skipped up to its newline without being held.  base is the byte offset
+ * of buf[0] in the source, so base + start is always just past the last
+ * whole record consumed.
  */
 #include "autoconfig.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,16 +27,24 @@
 
 #define READ_CHUNK	(256 * 1024)
 
+enum input_kind { INPUT_STREAM, INPUT_GROWING, INPUT_PIPE, INPUT_DETACHED };
+
 struct input {
 	char			*name;
 	uint32_t		 index;
 	struct decoder		*dec;
-	gzFile			 gz;
+	enum input_kind		 kind;
+	gzFile			 gz;		/* INPUT_STREAM */
+	int			 fd;		/* INPUT_GROWING, INPUT_PIPE */
 	uint64_t		 size;		/* on disk; 0 if unknown */
 	char			*buf;
 	size_t			 bufsize, start, end;
 	size_t			 max_line;
-	int			 eof, failed, skipping, first;
+	uint64_t		 base;		/* source offset of buf[0] */
+	uint64_t		 limit;		/* stop here; 0: no limit */
+	int			 eof;		/* nothing more, ever */
+	int			 final;		/* take a last partial line */
+	int			 failed, skipping, first, wallclock;
 	uint64_t		 lineno;
 	int64_t			 last_ts;
 	int			 have_ts;
@@ -59,26 +71,23 @@ input_new_detached(const char *name, uint32_t index, struct decoder *dec)
 	in->name = ks_xstrdup(name);
 	in->index = index;
 	in->dec = dec;
+	in->kind = INPUT_DETACHED;
+	in->fd = -1;
 	in->first = 1;
 	return in;
 }
 
-/* Fills the buffer; returns bytes read, 0 at the end. */
+/* Reads more of a gzip or plain stream; 0 at its end (or on an error). */
 static size_t
-fill(struct input *in)
+fill_stream(struct input *in)
 {
 	int		 n, errnum;
 	const char	*msg;
 
-	if (in->eof)
-		return 0;
 	n = gzread(in->gz, in->buf + in->end, (unsigned int)(in->bufsize -
 	    in->end));
-	if (n > 0) {
-		in->end += (size_t)n;
-		in->st.bytes += (uint64_t)n;
+	if (n > 0)
 		return (size_t)n;
-	}
 	in->eof = 1;
 	msg = gzerror(in->gz, &errnum);
 	if (n < 0 || (errnum != Z_OK && errnum != Z_STREAM_END)) {
@@ -98,6 +107,57 @@ fill(struct input *in)
 			    msg);
 	}
 	return 0;
+}
+
+/*
+ * Reads more from a descriptor; 0 when there is nothing now.  A growing
+ * file never ends by itself; a pipe ends when its writer closes it.
+ */
+static size_t
+fill_fd(struct input *in)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = read(in->fd, in->buf + in->end, in->bufsize - in->end);
+		if (n > 0)
+			return (size_t)n;
+		if (n == 0) {
+			if (in->kind == INPUT_PIPE)
+				in->eof = 1;
+			return 0;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		if (!in->failed)
+			log_warn("%s: read error at offset %" PRIu64, in->name,
+			    in->base + in->end);
+		in->failed = 1;
+		if (in->kind == INPUT_PIPE)
+			in->eof = 1;
+		return 0;
+	}
+}
+
+/* Fills the buffer; returns bytes read, 0 if there are none (now). */
+static size_t
+fill(struct input *in)
+{
+	size_t n;
+
+	if (in->eof)
+		return 0;
+	if (in->kind == INPUT_STREAM)
+		n = fill_stream(in);
+	else if (in->kind == INPUT_GROWING || in->kind == INPUT_PIPE)
+		n = fill_fd(in);
+	else
+		return 0;
+	in->end += n;
+	in->st.bytes += n;
+	return n;
 }
 
 struct input *
@@ -125,6 +185,7 @@ input_open_file(const char *path, uint32_t index, struct decoder *dec,
 		return NULL;
 	}
 	in = input_new_detached(path, index, dec);
+	in->kind = INPUT_STREAM;
 	in->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 	if ((in->gz = gzdopen(fd, "rb")) == NULL) {
 		snprintf(err, errlen, "%s: cannot set up reading", path);
@@ -146,6 +207,22 @@ input_open_file(const char *path, uint32_t index, struct decoder *dec,
 			return NULL;
 		}
 	}
+	return in;
+}
+
+struct input *
+input_open_fd(const char *name, uint32_t index, struct decoder *dec, int fd,
+    int pipe, uint64_t offset, size_t max_line)
+{
+	struct input *in = input_new_detached(name, index, dec);
+
+	in->kind = pipe ? INPUT_PIPE : INPUT_GROWING;
+	in->fd = fd;
+	in->base = offset;
+	in->first = offset == 0;
+	in->max_line = max_line;
+	in->bufsize = max_line + READ_CHUNK;
+	in->buf = ks_xmalloc(in->bufsize);
 	return in;
 }
 
@@ -202,7 +279,11 @@ input_record(struct input *in, const struct ruleset *rs,
 		report(in, err.column, err.msg);
 		return 0;
 	}
-	if (!(ev->flags & EV_HAS_TIME)) {
+	if (!(ev->flags & EV_HAS_TIME) && in->wallclock) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		ev->ts = (int64_t)now.tv_sec * KS_NSEC_PER_SEC + now.tv_nsec;
+	} else if (!(ev->flags & EV_HAS_TIME)) {
 		if (!in->have_ts) {
 			in->st.no_time++;
 			report(in, 0, "record has no time, and no earlier "
@@ -220,6 +301,28 @@ input_record(struct input *in, const struct ruleset *rs,
 	return 1;
 }
 
+/* Drops the consumed bytes from the front of the buffer. */
+static void
+compact(struct input *in)
+{
+	if (in->start == 0)
+		return;
+	memmove(in->buf, in->buf + in->start, in->end - in->start);
+	in->base += in->start;
+	in->end -= in->start;
+	in->start = 0;
+}
+
+/* Counts and reports a record longer than max_line. */
+static void
+too_long(struct input *in)
+{
+	in->lineno++;
+	in->st.read++;
+	in->st.too_long++;
+	report(in, 0, "record longer than limits.max_line_bytes; skipped");
+}
+
 int
 input_next(struct input *in, const struct ruleset *rs,
     const struct config *cfg, struct event *ev)
@@ -227,7 +330,11 @@ input_next(struct input *in, const struct ruleset *rs,
 	const char	*nl;
 	size_t		 len;
 
+	if (in->buf == NULL)
+		return 0;
 	for (;;) {
+		if (in->limit != 0 && in->base + in->start >= in->limit)
+			return 0;
 		nl = memchr(in->buf + in->start, '\n', in->end - in->start);
 		if (nl != NULL) {
 			const char *rec = in->buf + in->start;
@@ -238,11 +345,7 @@ input_next(struct input *in, const struct ruleset *rs,
 				continue;
 			}
 			if (len > in->max_line) {
-				in->lineno++;
-				in->st.read++;
-				in->st.too_long++;
-				report(in, 0, "record longer than "
-				    "limits.max_line_bytes; skipped");
+				too_long(in);
 				continue;
 			}
 			if (input_record(in, rs, cfg, rec, len, ev))
@@ -251,33 +354,89 @@ input_next(struct input *in, const struct ruleset *rs,
 		}
 		len = in->end - in->start;
 		if (len > in->max_line && !in->skipping) {
-			in->lineno++;
-			in->st.read++;
-			in->st.too_long++;
-			report(in, 0, "record longer than "
-			    "limits.max_line_bytes; skipped");
+			too_long(in);
 			in->skipping = 1;
 		}
-		if (in->skipping) {
-			in->start = in->end = 0;	/* drop what we hold */
-		} else if (in->start > 0) {
-			memmove(in->buf, in->buf + in->start, len);
-			in->end = len;
-			in->start = 0;
-		}
+		if (in->skipping) {	/* drop what we hold of it */
+			in->base += in->end;
+			in->start = in->end = 0;
+		} else
+			compact(in);
 		if (fill(in) > 0)
 			continue;
-		/* end of input: a last record without its newline */
-		if (in->end > in->start && !in->skipping) {
+		/* nothing more for now: a last record without its newline? */
+		if (in->end > in->start && !in->skipping &&
+		    (in->eof || in->final || in->kind == INPUT_STREAM)) {
 			const char *rec = in->buf + in->start;
 			len = in->end - in->start;
 			in->start = in->end;
 			if (input_record(in, rs, cfg, rec, len, ev))
 				return 1;
 		}
-		in->start = in->end = 0;
 		return 0;
 	}
+}
+
+int
+input_done(const struct input *in)
+{
+	return in->eof && in->start == in->end;
+}
+
+void
+input_set_limit(struct input *in, uint64_t offset)
+{
+	in->limit = offset;
+}
+
+void
+input_set_final(struct input *in)
+{
+	in->final = 1;
+}
+
+uint64_t
+input_offset(const struct input *in)
+{
+	return in->base + in->start;
+}
+
+int
+input_fd(const struct input *in)
+{
+	return in->fd;
+}
+
+void
+input_restart(struct input *in, int fd, uint64_t offset)
+{
+	in->fd = fd;
+	in->base = offset;
+	in->start = in->end = 0;
+	in->skipping = 0;
+	in->final = 0;
+	in->eof = 0;
+	in->first = offset == 0;
+}
+
+void
+input_set_decoder(struct input *in, struct decoder *dec)
+{
+	decoder_free(in->dec);
+	in->dec = dec;
+}
+
+void
+input_set_name(struct input *in, const char *name)
+{
+	free(in->name);
+	in->name = ks_xstrdup(name);
+}
+
+void
+input_set_wallclock(struct input *in, int on)
+{
+	in->wallclock = on;
 }
 
 void

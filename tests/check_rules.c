@@ -71,9 +71,15 @@ START_TEST(shipped_rules_load)
 	ydiag_init(&d, "rules");
 	rs = ruleset_load(c, &d);
 	ck_assert_msg(rs != NULL, "%s", d.n ? d.msgs[0] : "?");
-	ck_assert_uint_eq(rs->nrules, 5);
+	ck_assert_uint_eq(ruleset_nfile_rules(rs), 5);
+	ck_assert_uint_eq(rs->nrules, 7);	/* and the two built in */
 	for (i = 0; i < 5; i++)
 		ck_assert_str_eq(rs->rules[i].id, ids[i]);	/* name order */
+	ck_assert(rs->rules[5].builtin);
+	ck_assert_str_eq(rs->rules[5].id, "source-silent");
+	ck_assert_int_eq(rs->rules[5].severity, SEV_HIGH);
+	ck_assert_str_eq(rs->rules[6].id, "source-resumed");
+	ck_assert_int_eq(rs->rules[6].severity, SEV_INFO);
 	/* unexpected-source needs allowed_sources: jwks has none */
 	ck_assert_uint_eq(rs->ninsts, 9);
 	ck_assert_uint_eq(rs->nby_ep[0], 5);
@@ -282,8 +288,21 @@ START_TEST(overrides)
 	c->overrides[0].enabled = 0;
 	rs = rules_text(c, text, &d);
 	ck_assert_ptr_nonnull(rs);
-	ck_assert_uint_eq(rs->nrules, 1);
+	ck_assert_uint_eq(ruleset_nfile_rules(rs), 1);
 	ck_assert_uint_eq(rs->ninsts, 0);	/* disabled: no instances */
+	ruleset_free(rs);
+	ydiag_free(&d);
+
+	/* built-in rules take overrides too */
+	free(c->overrides[0].id);
+	c->overrides[0].id = strdup("source-silent");
+	c->overrides[0].enabled = 0;
+	c->overrides[0].window = c->overrides[0].threshold = -1;
+	rs = rules_text(c, text, &d);
+	ck_assert_ptr_nonnull(rs);
+	ck_assert(!ruleset_rule(rs, "source-silent")->enabled);
+	ck_assert_int_eq(ruleset_rule(rs, "source-silent")->severity,
+	    SEV_CRITICAL);
 	ruleset_free(rs);
 	ydiag_free(&d);
 

@@ -1,0 +1,194 @@
+/* The Prometheus textfile (see stats.h). */
+#include "autoconfig.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "stats.h"
+#include "util.h"
+
+/* A label value with \, " and newlines escaped. */
+static void
+label(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f);
+		if (*s == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(*s, f);
+	}
+}
+
+static void
+help(FILE *f, const char *name, const char *type, const char *text)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
+}
+
+static void
+per_source(FILE *f, const struct follow *fl, const char *name,
+    const char *type, const char *text, int which, double now)
+{
+	struct follow_source_stats	st;
+	size_t				i;
+
+	help(f, name, type, text);
+	for (i = 0; i < follow_nsources(fl); i++) {
+		double v = 0;
+		follow_source_stats(fl, i, &st);
+		switch (which) {
+		case 0: v = (double)st.st.read; break;
+		case 1: v = (double)st.st.decoded; break;
+		case 2: v = (double)(st.st.read - st.st.decoded); break;
+		case 3: v = (double)st.lines; break;
+		case 4: v = st.last_line ? now - (double)st.last_line / 1e9 :
+			    -1; break;
+		case 5: v = (double)st.rotations; break;
+		case 6: v = (double)st.truncations; break;
+		case 7: v = (double)st.files; break;
+		case 8: v = (double)st.st.malformed; break;
+		case 9: v = (double)st.skipped_bytes; break;
+		}
+		fprintf(f, "%s{source=\"", name);
+		label(f, st.name);
+		fprintf(f, "\"} %.17g\n", v);
+	}
+}
+
+int
+stats_write(const char *path, const struct engine *e, const struct follow *fl,
+    const struct stats_daemon *sd)
+{
+	const struct detect_rule_stats	*rst = detect_rule_stats(e->dt);
+	struct detect_stats		 ds;
+	struct store_stats		 ss;
+	struct timespec			 ts;
+	double				 now;
+	char				*tmp;
+	FILE				*f;
+	size_t				 i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	tmp = ks_xmalloc(strlen(path) + 16);
+	sprintf(tmp, "%s.tmp.%ld", path, (long)getpid());
+	if ((f = fopen(tmp, "w")) == NULL) {
+		log_warn("stats file %s", tmp);
+		free(tmp);
+		return -1;
+	}
+	help(f, "keysentry_build_info", "gauge", "The running version.");
+	fprintf(f, "keysentry_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
+	help(f, "keysentry_start_time_seconds", "gauge",
+	    "When the daemon started, seconds since the epoch.");
+	fprintf(f, "keysentry_start_time_seconds %.3f\n",
+	    (double)sd->started / 1e9);
+	per_source(f, fl, "keysentry_lines_read_total", "counter",
+	    "Lines read from the source since the start.", 0, now);
+	per_source(f, fl, "keysentry_lines_decoded_total", "counter",
+	    "Lines that became events.", 1, now);
+	per_source(f, fl, "keysentry_lines_skipped_total", "counter",
+	    "Lines that did not become events (fast path, not access "
+	    "records, malformed, too long).", 2, now);
+	per_source(f, fl, "keysentry_lines_malformed_total", "counter",
+	    "Lines that could not be decoded.", 8, now);
+	per_source(f, fl, "keysentry_source_lines_total", "counter",
+	    "Lines consumed from the source, across restarts.", 3, now);
+	per_source(f, fl, "keysentry_source_last_line_age_seconds", "gauge",
+	    "Seconds since the source's last line (-1: none yet).", 4, now);
+	per_source(f, fl, "keysentry_source_rotations_total", "counter",
+	    "Files of the source that lost their name (rotated).", 5, now);
+	per_source(f, fl, "keysentry_source_truncations_total", "counter",
+	    "Files of the source that shrank (copytruncate).", 6, now);
+	per_source(f, fl, "keysentry_source_files", "gauge",
+	    "Files of the source open now.", 7, now);
+	per_source(f, fl, "keysentry_source_skipped_bytes_total", "counter",
+	    "Bytes not read because of max_catchup_bytes.", 9, now);
+	if (sd->silent != NULL) {
+		help(f, "keysentry_source_silent", "gauge",
+		    "1 while the source is silent (source-silent raised).");
+		for (i = 0; i < follow_nsources(fl); i++) {
+			struct follow_source_stats st;
+			follow_source_stats(fl, i, &st);
+			fprintf(f, "keysentry_source_silent{source=\"");
+			label(f, st.name);
+			fprintf(f, "\"} %d\n", sd->silent[i]);
+		}
+	}
+	detect_stats(e->dt, &ds);
+	help(f, "keysentry_events_total", "counter", "Events detected on.");
+	fprintf(f, "keysentry_events_total %" PRIu64 "\n", ds.events);
+	help(f, "keysentry_events_late_total", "counter",
+	    "Events older than allowed_lateness, not used.");
+	fprintf(f, "keysentry_events_late_total %" PRIu64 "\n", ds.late);
+	help(f, "keysentry_alerts_total", "counter",
+	    "Alerts raised, by rule.");
+	help(f, "keysentry_alerts_suppressed_total", "counter",
+	    "Alerts held back by a cooldown, by rule.");
+	for (i = 0; i < e->rs->nrules; i++) {
+		fprintf(f, "keysentry_alerts_total{rule=\"%s\"} %" PRIu64 "\n",
+		    e->rs->rules[i].id, rst[i].alerts);
+		fprintf(f, "keysentry_alerts_suppressed_total{rule=\"%s\"} %"
+		    PRIu64 "\n", e->rs->rules[i].id, rst[i].suppressed);
+	}
+	help(f, "keysentry_alerts_written_total", "counter",
+	    "Alerts written to the outputs.");
+	fprintf(f, "keysentry_alerts_written_total %" PRIu64 "\n", e->alerts);
+	help(f, "keysentry_alerts_held_total", "counter",
+	    "Alerts held back: raised again while re-reading after a restart.");
+	fprintf(f, "keysentry_alerts_held_total %" PRIu64 "\n",
+	    e->held + e->duplicates);
+	help(f, "keysentry_groups", "gauge", "Detector groups held.");
+	fprintf(f, "keysentry_groups %" PRIu64 "\n", ds.groups);
+	help(f, "keysentry_group_evictions_total", "counter",
+	    "Detector groups evicted to stay under limits.groups.");
+	fprintf(f, "keysentry_group_evictions_total %" PRIu64 "\n",
+	    ds.group_evictions);
+	store_stats(e->store, &ss);
+	help(f, "keysentry_store_up", "gauge", "1 if the store answers.");
+	fprintf(f, "keysentry_store_up{store=\"%s\"} 1\n", store_name(e->store));
+	help(f, "keysentry_store_entries", "gauge", "Keys in the store.");
+	fprintf(f, "keysentry_store_entries %" PRIu64 "\n", ss.entries);
+	help(f, "keysentry_store_evictions_total", "counter",
+	    "Keys evicted to stay under limits.store_entries.");
+	fprintf(f, "keysentry_store_evictions_total %" PRIu64 "\n",
+	    ss.evictions);
+	help(f, "keysentry_store_errors_total", "counter",
+	    "Store operations that failed.");
+	fprintf(f, "keysentry_store_errors_total %" PRIu64 "\n",
+	    ss.errors + ds.store_errors);
+	help(f, "keysentry_output_written_total", "counter",
+	    "Alerts written, by output.");
+	help(f, "keysentry_output_failed_total", "counter",
+	    "Alert writes that failed, by output.");
+	for (i = 0; i < e->nsinks; i++) {
+		fprintf(f, "keysentry_output_written_total{output=\"");
+		label(f, e->sinks[i]->conf->path);
+		fprintf(f, "\"} %" PRIu64 "\n", e->sinks[i]->written);
+		fprintf(f, "keysentry_output_failed_total{output=\"");
+		label(f, e->sinks[i]->conf->path);
+		fprintf(f, "\"} %" PRIu64 "\n", e->sinks[i]->failed);
+	}
+	help(f, "keysentry_config_reloads_total", "counter",
+	    "SIGHUP reloads, by result.");
+	fprintf(f, "keysentry_config_reloads_total{result=\"ok\"} %" PRIu64
+	    "\n", sd->reloads_ok);
+	fprintf(f, "keysentry_config_reloads_total{result=\"failed\"} %"
+	    PRIu64 "\n", sd->reloads_failed);
+	if (fclose(f) != 0 || rename(tmp, path) == -1) {
+		log_warn("stats file %s", path);
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
