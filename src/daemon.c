@@ -449,6 +449,22 @@ drop_privileges(const char *user, const char *statedir)
 	return 0;
 }
 
+/* The statistics are written by rename, so their directory must be ours. */
+static int
+dir_writable(const char *path)
+{
+	char	*dir = ks_xstrdup(path), *slash = strrchr(dir, '/');
+	int	 ok;
+
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	ok = access(slash != NULL ? dir : ".", W_OK | X_OK) == 0;
+	free(dir);
+	return ok;
+}
+
 static void
 summary(struct daemon *dm)
 {
@@ -470,6 +486,18 @@ summary(struct daemon *dm)
 	    " alerts written, %" PRIu64 " held back after the restart",
 	    ds.events, ds.late, dm->eng.alerts, dm->eng.held +
 	    dm->eng.duplicates);
+}
+
+/*
+ * libevent's own messages: every failure they describe is also returned
+ * to us and reported in our words (epoll refusing /dev/null as stdin, for
+ * one, is expected), so they are debug output.
+ */
+static void
+libevent_log(int severity, const char *msg)
+{
+	(void)severity;
+	log_debug("libevent: %s", msg);
 }
 
 int
@@ -501,6 +529,7 @@ daemon_run(const struct daemon_opts *o)
 	log_set_level((enum log_level)cfg->log_level);
 	log_to_syslog(cfg->log_syslog);
 	signal(SIGPIPE, SIG_IGN);
+	event_set_log_callback(libevent_log);
 	if ((dm.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	/* 2. state */
@@ -538,6 +567,12 @@ daemon_run(const struct daemon_opts *o)
 	if (cfg->user != NULL && drop_privileges(cfg->user,
 	    state_dir(dm.state)) == -1)
 		goto out;
+	if (cfg->stats_file != NULL && !dir_writable(cfg->stats_file)) {
+		log_warn("stats_file %s: its directory is not writable%s%s",
+		    cfg->stats_file, cfg->user ? " by user " : "",
+		    cfg->user ? cfg->user : "");
+		goto out;
+	}
 	/* 6. the loop */
 	for (i = 0; i < 4; i++) {
 		dm.sig[i] = evsignal_new(dm.base, sigs[i], on_signal, &dm);

@@ -59,6 +59,7 @@ struct ffile {
 	struct { uint64_t off; int64_t ts; } ck[MAX_CHECKPOINTS];
 	size_t		 nck;
 	int		 queued;
+	struct event	*ev_read;	/* stdin from a pipe or terminal */
 	struct ffile	*next;		/* in the source */
 	struct ffile	*qnext;		/* in the work queue */
 };
@@ -113,7 +114,6 @@ struct follow {
 	struct event			*ev_inotify;
 	struct event			*ev_work;
 	struct event			*ev_poll;
-	struct event			*ev_stdin;
 	struct fsrc			*srcs;
 	struct wdowner			*wds;
 	struct ffile			*queue;		/* files to read */
@@ -127,6 +127,7 @@ static int	make_room(struct fsrc *);
 static uint64_t	pump(struct ffile *, uint64_t);
 static int	watch_inode(struct follow *, struct ffile *);
 static void	schedule_work(struct follow *);
+static void	on_stdin(evutil_socket_t, short, void *);
 static void	scan_source(struct fsrc *);
 
 static int64_t
@@ -374,6 +375,8 @@ close_file(struct ffile *ff)
 			break;
 		}
 	src->nfiles--;
+	if (ff->ev_read != NULL)
+		event_free(ff->ev_read);
 	input_close(ff->in);
 	if (ff->fd != -1 && ff->fd != STDIN_FILENO)
 		close(ff->fd);
@@ -1118,6 +1121,17 @@ on_work(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* stdin became readable (or reached its end) */
+static void
+on_stdin(evutil_socket_t fd, short what, void *arg)
+{
+	struct ffile *ff = arg;
+
+	(void)fd;
+	(void)what;
+	queue_file(ff->src->f, ff);
+}
+
 static void
 schedule_work(struct follow *f)
 {
@@ -1333,6 +1347,7 @@ static struct fsrc *
 source_new(struct follow *f, const struct source_conf *sc)
 {
 	struct fsrc	*src = ks_xcalloc(1, sizeof(*src));
+	struct ffile	*ff;
 	const char	*slash;
 	struct stat	 sb;
 
@@ -1344,25 +1359,33 @@ source_new(struct follow *f, const struct source_conf *sc)
 	if (sc->type == SOURCE_STDIN) {
 		src->pattern = ks_xstrdup("-");
 		src->stats.name = src->pattern;
-		if (fstat(STDIN_FILENO, &sb) == 0 && S_ISREG(sb.st_mode))
-			src->poll = 1;	/* regular file: read it in turns */
-		else
+		ff = ks_xcalloc(1, sizeof(*ff));
+		ff->src = src;
+		ff->path = ks_xstrdup("-");
+		ff->fd = STDIN_FILENO;
+		ff->wd = -1;
+		ff->in = input_open_fd("-", f->h.input_index(f->arg, "-"),
+		    make_decoder(src), STDIN_FILENO, 1, 0, f->max_line);
+		input_set_wallclock(ff->in, 1);
+		src->files = ff;
+		src->nfiles = 1;
+		/*
+		 * A pipe or terminal is read when it is readable; a regular
+		 * file (or anything epoll refuses, such as /dev/null) is read
+		 * in turns to its end.
+		 */
+		if (fstat(STDIN_FILENO, &sb) == 0 && !S_ISREG(sb.st_mode)) {
 			fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO,
 			    F_GETFL) | O_NONBLOCK);
-		{
-			struct ffile *ff = ks_xcalloc(1, sizeof(*ff));
-			ff->src = src;
-			ff->path = ks_xstrdup("-");
-			ff->fd = STDIN_FILENO;
-			ff->wd = -1;
-			ff->in = input_open_fd("-", f->h.input_index(f->arg,
-			    "-"), make_decoder(src), STDIN_FILENO, 1, 0,
-			    f->max_line);
-			input_set_wallclock(ff->in, 1);
-			src->files = ff;
-			src->nfiles = 1;
-			queue_file(f, ff);
+			ff->ev_read = event_new(f->base, STDIN_FILENO,
+			    EV_READ | EV_PERSIST, on_stdin, ff);
+			if (event_add(ff->ev_read, NULL) == -1) {
+				event_free(ff->ev_read);
+				ff->ev_read = NULL;
+			}
 		}
+		src->poll = ff->ev_read == NULL;
+		queue_file(f, ff);
 		return src;
 	}
 	src->pattern = ks_xstrdup(sc->path);

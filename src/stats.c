@@ -1,6 +1,7 @@
 /* The Prometheus textfile (see stats.h). */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,18 @@ per_source(FILE *f, const struct follow *fl, const char *name,
 	}
 }
 
+/* A failure is logged when it starts or changes, not at every interval. */
+static int last_errno;
+
+static void
+failed(const char *path)
+{
+	if (errno != last_errno)
+		log_warn("stats file %s (reported once until it changes)",
+		    path);
+	last_errno = errno != 0 ? errno : -1;
+}
+
 int
 stats_write(const char *path, const struct engine *e, const struct follow *fl,
     const struct stats_daemon *sd)
@@ -81,7 +94,7 @@ stats_write(const char *path, const struct engine *e, const struct follow *fl,
 	tmp = ks_xmalloc(strlen(path) + 16);
 	sprintf(tmp, "%s.tmp.%ld", path, (long)getpid());
 	if ((f = fopen(tmp, "w")) == NULL) {
-		log_warn("stats file %s", tmp);
+		failed(tmp);
 		free(tmp);
 		return -1;
 	}
@@ -184,11 +197,14 @@ stats_write(const char *path, const struct engine *e, const struct follow *fl,
 	fprintf(f, "keysentry_config_reloads_total{result=\"failed\"} %"
 	    PRIu64 "\n", sd->reloads_failed);
 	if (fclose(f) != 0 || rename(tmp, path) == -1) {
-		log_warn("stats file %s", path);
+		failed(path);
 		unlink(tmp);
 		free(tmp);
 		return -1;
 	}
+	if (last_errno != 0)
+		log_info("stats file %s written again", path);
+	last_errno = 0;
 	free(tmp);
 	return 0;
 }
