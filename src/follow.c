@@ -738,7 +738,8 @@ recover_missed(struct fsrc *src, int64_t since, uint64_t cur_dev,
 		n++;
 	}
 	closedir(d);
-	qsort(m, n, sizeof(*m), missed_cmp);
+	if (n > 1)
+		qsort(m, n, sizeof(*m), missed_cmp);
 	for (i = 0; i < n; i++) {
 		uint64_t		 from = m[i].from;
 		const struct pos	*p = NULL;

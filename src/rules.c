@@ -459,7 +459,8 @@ load_path(struct loader *L, const char *path)
 		names[n++] = ks_xstrdup(de->d_name);
 	}
 	closedir(dir);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n; i++) {
 		full = ks_xmalloc(strlen(path) + strlen(names[i]) + 2);
 		sprintf(full, "%s/%s", path, names[i]);
