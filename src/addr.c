@@ -7,9 +7,11 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
+#include "util.h"
 
 static const uint8_t v4mapped[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
@@ -199,4 +201,66 @@ cidr_format(const struct ks_cidr *c, char *buf, size_t size)
 
 	addr_format(&c->addr, a, sizeof(a));
 	snprintf(buf, size, "%s/%u", a, (unsigned int)c->plen);
+}
+
+int
+addrset_contains(const struct ks_addrset *s, const struct ks_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (addr_equal(&s->a[i], a))
+			return 1;
+	return 0;
+}
+
+int
+addrset_add(struct ks_addrset *s, const struct ks_addr *a)
+{
+	if (a->family == 0 || addrset_contains(s, a))
+		return 0;
+	s->a = ks_xreallocarray(s->a, s->n + 1, sizeof(*s->a));
+	s->a[s->n++] = *a;
+	return 1;
+}
+
+void
+addrset_clear(struct ks_addrset *s)
+{
+	free(s->a);
+	s->a = NULL;
+	s->n = 0;
+}
+
+int
+hostname_valid(const char *s)
+{
+	size_t	len = strlen(s), label = 0, i;
+	int	alpha = 0;
+
+	if (len == 0 || len > 254 || (len == 254 && s[253] != '.'))
+		return 0;
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+		if (c == '.') {
+			if (label == 0 && !(i == len - 1 && i > 0))
+				return 0;
+			if (i > 0 && s[i - 1] == '-')
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return 0;
+		if (c == '-' && label == 0)
+			return 0;
+		if (++label > 63)
+			return 0;
+		if (!(c >= '0' && c <= '9'))
+			alpha = 1;
+	}
+	if (s[len - 1] == '-')
+		return 0;
+	return alpha;
 }

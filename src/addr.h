@@ -39,4 +39,22 @@ int	cidr_parse(const char *s, size_t len, struct ks_cidr *out);
 int	cidr_contains(const struct ks_cidr *c, const struct ks_addr *a);
 void	cidr_format(const struct ks_cidr *c, char *buf, size_t size);
 
+/* A small set of addresses (those a DNS name resolved to), unsorted. */
+struct ks_addrset {
+	struct ks_addr	*a;
+	size_t		 n;
+};
+
+int	addrset_contains(const struct ks_addrset *s, const struct ks_addr *a);
+/* Adds a unless present; returns 1 if added. */
+int	addrset_add(struct ks_addrset *s, const struct ks_addr *a);
+void	addrset_clear(struct ks_addrset *s);
+
+/*
+ * Is s a DNS name that is not meant as an address: letters, digits, '-',
+ * '_' and dots, labels of 1 to 63 bytes, 253 bytes in all, and not all
+ * digits and dots (so that a mistyped address is not taken for a name)?
+ */
+int	hostname_valid(const char *s);
+
 #endif

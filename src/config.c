@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -99,6 +100,8 @@ load_daemon(struct config *c, struct ydiag *d, const struct ydoc_node *root)
 	const char		*s;
 	unsigned long long	 u;
 	size_t			 i;
+	struct ks_addr		 a;
+	uint16_t		 port;
 
 	if ((v = ydoc_get(root, "state_dir")) != NULL &&
 	    (s = ydoc_str(d, v, "state_dir")) != NULL) {
@@ -131,8 +134,14 @@ load_daemon(struct config *c, struct ydiag *d, const struct ydoc_node *root)
 	    ydoc_want(d, v, YDOC_SEQ, "dns_servers") == 0) {
 		c->dns_servers = ks_xcalloc(v->n + 1, sizeof(*c->dns_servers));
 		for (i = 0; i < v->n; i++)
-			if ((s = ydoc_str(d, v->items[i], "a DNS server")) !=
+			if ((s = ydoc_str(d, v->items[i], "a DNS server")) ==
 			    NULL)
+				continue;
+			else if (addr_parse_hostport(s, strlen(s), &a,
+			    &port) == -1)
+				ydiag_add(d, v->items[i], "DNS server \"%s\" "
+				    "is not an address or address:port", s);
+			else
 				c->dns_servers[c->ndns_servers++] =
 				    ks_xstrdup(s);
 	}
@@ -207,7 +216,7 @@ load_endpoint(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 	const struct ydoc_node	*v, *item;
 	const char		*s;
 	struct event		 tmp;
-	size_t			 i;
+	size_t			 i, j;
 
 	if (ydoc_want(d, n, YDOC_MAP, "an endpoint") == -1)
 		return;
@@ -267,12 +276,23 @@ load_endpoint(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 			    NULL)
 				continue;
 			if (cidr_parse(s, strlen(s),
-			    &e->allowed[e->nallowed]) == -1) {
-				ydiag_add(d, item, "\"%s\" is not an address "
-				    "or CIDR prefix", s);
+			    &e->allowed[e->nallowed]) == 0) {
+				e->nallowed++;
 				continue;
 			}
-			e->nallowed++;
+			if (!hostname_valid(s)) {
+				ydiag_add(d, item, "\"%s\" is not an address, "
+				    "a CIDR prefix or a DNS name", s);
+				continue;
+			}
+			for (j = 0; j < e->nnames; j++)
+				if (strcasecmp(e->names[j], s) == 0)
+					break;
+			if (j < e->nnames)
+				continue;
+			e->names = ks_xreallocarray(e->names, e->nnames + 1,
+			    sizeof(*e->names));
+			e->names[e->nnames++] = ks_xstrdup(s);
 		}
 	}
 }
@@ -584,6 +604,10 @@ config_free(struct config *c)
 		free(c->endpoints[i].path);
 		free(c->endpoints[i].key_header);
 		free(c->endpoints[i].allowed);
+		for (j = 0; (size_t)j < c->endpoints[i].nnames; j++)
+			free(c->endpoints[i].names[j]);
+		free(c->endpoints[i].names);
+		addrset_clear(&c->endpoints[i].resolved);
 	}
 	free(c->endpoints);
 	for (i = 0; i < c->nsources; i++) {

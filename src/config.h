@@ -19,8 +19,15 @@ struct endpoint_conf {
 	char		*method;	/* upper case; NULL: any method */
 	char		*path;		/* normalised like url.path */
 	char		*key_header;	/* NULL if not declared */
-	struct ks_cidr	*allowed;	/* allowed_sources */
+	struct ks_cidr	*allowed;	/* allowed_sources: addresses, prefixes */
 	size_t		 nallowed;
+	char		**names;	/* allowed_sources: DNS names */
+	size_t		 nnames;
+	/*
+	 * What the names resolve to (resolve.c fills it in; rules read it
+	 * through cond.dyn).  Empty until resolved.
+	 */
+	struct ks_addrset resolved;
 };
 
 enum source_type { SOURCE_FILE, SOURCE_STDIN };

@@ -28,6 +28,7 @@
 #include "engine.h"
 #include "follow.h"
 #include "log.h"
+#include "resolve.h"
 #include "state.h"
 #include "stats.h"
 #include "util.h"
@@ -38,6 +39,7 @@ struct daemon {
 	struct engine			 eng;
 	struct follow			*follow;
 	struct state			*state;
+	struct resolver			*resolver;	/* NULL: no names */
 	struct event			*sig[4];
 	struct event			*t_save, *t_stats, *t_silence;
 	struct stats_daemon		 sd;
@@ -284,6 +286,7 @@ static void
 write_stats(struct daemon *dm)
 {
 	dm->sd.silent = dm->silent;
+	dm->sd.resolver = dm->resolver;
 	if (dm->eng.cfg->stats_file != NULL)
 		stats_write(dm->eng.cfg->stats_file, &dm->eng, dm->follow,
 		    &dm->sd);
@@ -356,6 +359,11 @@ reload(struct daemon *dm)
 		return;
 	}
 	cfg = dm->eng.cfg;
+	if (resolver_count(cfg) > 0 && dm->resolver == NULL)
+		log_warnx("allowed sources named by DNS: the resolver starts "
+		    "at the next restart; until then they allow nothing");
+	if (dm->resolver != NULL)
+		resolver_use(dm->resolver, cfg);
 	log_to_syslog(cfg->log_syslog);
 	log_set_level((enum log_level)cfg->log_level);
 	follow_configure(dm->follow, cfg, dm->eng.rs, cfg->limits.max_line,
@@ -488,18 +496,6 @@ summary(struct daemon *dm)
 	    dm->eng.duplicates);
 }
 
-/*
- * libevent's own messages: every failure they describe is also returned
- * to us and reported in our words (epoll refusing /dev/null as stdin, for
- * one, is expected), so they are debug output.
- */
-static void
-libevent_log(int severity, const char *msg)
-{
-	(void)severity;
-	log_debug("libevent: %s", msg);
-}
-
 int
 daemon_run(const struct daemon_opts *o)
 {
@@ -529,7 +525,6 @@ daemon_run(const struct daemon_opts *o)
 	log_set_level((enum log_level)cfg->log_level);
 	log_to_syslog(cfg->log_syslog);
 	signal(SIGPIPE, SIG_IGN);
-	event_set_log_callback(libevent_log);
 	if ((dm.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	/* 2. state */
@@ -543,6 +538,18 @@ daemon_run(const struct daemon_opts *o)
 	if (engine_init(&dm.eng, cfg, rs, NULL, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto out;
+	}
+	/* 3b. allowed sources named by DNS, resolved before any line is read */
+	if (resolver_count(cfg) > 0) {
+		dm.resolver = resolver_new(dm.base, dm.eng.cfg,
+		    cfg->resolve_interval, err, sizeof(err));
+		if (dm.resolver == NULL) {
+			log_warnx("%s", err);
+			goto out;
+		}
+		if (resolver_wait(dm.resolver, RESOLVE_FIRST_WAIT) > 0)
+			log_warnx("some allowed sources named by DNS have no "
+			    "answer yet; reading the sources meanwhile");
 	}
 	gate.gate = gate_alert;
 	gate.written = gate_written;
@@ -592,6 +599,8 @@ daemon_run(const struct daemon_opts *o)
 	follow_save(dm.follow);
 	write_stats(&dm);
 	summary(&dm);
+	resolver_free(dm.resolver);
+	dm.resolver = NULL;
 	rc = 0;
 out:
 	for (i = 0; i < 4; i++)
@@ -603,6 +612,7 @@ out:
 		event_free(dm.t_stats);
 	if (dm.t_silence != NULL)
 		event_free(dm.t_silence);
+	resolver_free(dm.resolver);
 	follow_free(dm.follow);
 	if (dm.eng.cfg != NULL)
 		engine_fini(&dm.eng);

@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <event2/event.h>
 
 #include "config.h"
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
 #include "replay.h"
+#include "resolve.h"
 #include "rules.h"
 #include "util.h"
 
@@ -151,6 +153,55 @@ load_all(const char *path, struct ruleset **rsp)
 	return cfg;
 }
 
+/*
+ * libevent's own messages: every failure they describe is also returned
+ * to us and reported in our words (epoll refusing /dev/null as stdin, for
+ * one, is expected; a DNS server that does not answer is reported by the
+ * resolver), so they are debug output.
+ */
+static void
+libevent_log(int severity, const char *msg)
+{
+	(void)severity;
+	log_debug("libevent: %s", msg);
+}
+
+/*
+ * Replay resolves allowed sources named by DNS once, before reading, and
+ * says so: the addresses are today's, not those of the time of the logs.
+ */
+static int
+resolve_once(struct config *cfg, int quiet)
+{
+	struct event_base	*base;
+	struct resolver		*r;
+	enum log_level		 was = log_get_level();
+	char			 err[256], what[2048];
+
+	if (resolver_count(cfg) == 0)
+		return 0;
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	if (was > LOG_LVL_WARN)
+		log_set_level(LOG_LVL_WARN);	/* one line below, not one each */
+	if ((r = resolver_new(base, cfg, 0, err, sizeof(err))) == NULL) {
+		log_set_level(was);
+		log_warnx("%s", err);
+		event_base_free(base);
+		return -1;
+	}
+	resolver_wait(r, RESOLVE_FIRST_WAIT);
+	log_set_level(was);
+	resolver_describe(r, what, sizeof(what));
+	if (!quiet)
+		fprintf(stderr, "keysentry: replay: allowed sources named by "
+		    "DNS were resolved once, now, not as they were when the "
+		    "lines were written: %s\n", what);
+	resolver_free(r);
+	event_base_free(base);
+	return 0;
+}
+
 static int
 cmd_replay(int argc, char **argv)
 {
@@ -193,6 +244,11 @@ cmd_replay(int argc, char **argv)
 	}
 	if ((cfg = load_all(conf, &rs)) == NULL)
 		return 1;
+	if (resolve_once(cfg, ro.quiet) == -1) {
+		ruleset_free(rs);
+		config_free(cfg);
+		return 1;
+	}
 	if (engine_init(&e, cfg, rs, output, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		engine_fini(&e);
@@ -239,7 +295,7 @@ cmd_check(int argc, char **argv)
 	struct config		*cfg;
 	struct ruleset		*rs;
 	const struct endpoint_conf *ep;
-	size_t			 i, enabled = 0;
+	size_t			 i, j, enabled = 0;
 	int			 ch;
 
 	optind = 1;
@@ -266,7 +322,10 @@ cmd_check(int argc, char **argv)
 		printf("    %s: %s %s, key header %s, %zu allowed sources\n",
 		    ep->name, ep->method ? ep->method : "(any method)",
 		    ep->path, ep->key_header ? ep->key_header : "(none)",
-		    ep->nallowed);
+		    ep->nallowed + ep->nnames);
+		for (j = 0; j < ep->nnames; j++)
+			printf("      %s (a DNS name: resolved by run and "
+			    "replay, not by check)\n", ep->names[j]);
 	}
 	printf("  rules: %zu loaded, %zu enabled, %zu endpoint bindings\n",
 	    ruleset_nfile_rules(rs), enabled, rs->ninsts);
@@ -324,6 +383,7 @@ main(int argc, char **argv)
 	const struct command *c;
 
 	log_init("keysentry", LOG_LVL_INFO);
+	event_set_log_callback(libevent_log);
 	if (argc < 2) {
 		usage_all(stderr);
 		return 1;

@@ -619,8 +619,16 @@ add_scalar(struct ccx *cx, struct cond *c, const struct ydoc_node *n)
 			    "needs an address field with |cidr");
 			return EXPAND_ERR;
 		}
-		if (cx->ep->nallowed == 0)
+		if (c->all) {
+			ydiag_add(cx->d, n, "%%endpoint.allowed_sources%% "
+			    "cannot be used with |all");
+			return EXPAND_ERR;
+		}
+		if (cx->ep->nallowed == 0 && cx->ep->nnames == 0)
 			return EXPAND_EMPTY;
+		/* names: what they resolve to now, read at match time */
+		if (cx->ep->nnames > 0)
+			c->dyn = &cx->ep->resolved;
 		for (i = 0; i < cx->ep->nallowed; i++) {
 			cidr_format(&cx->ep->allowed[i], buf, sizeof(buf));
 			if (add_value(cx, c, n, buf) == -1)
@@ -813,7 +821,7 @@ validate_selections(struct ydiag *d, struct proto *p)
 {
 	struct ks_cidr		 any;
 	struct endpoint_conf	 stand_in = { "endpoint", "POST", "/", NULL,
-				    &any, 1 };
+				    &any, 1, NULL, 0, { NULL, 0 } };
 	struct ccx		 cx = { d, &stand_in };
 	const struct ydoc_node	*sels[4], *n;
 	struct selection	 sel;
@@ -1363,6 +1371,8 @@ cond_match(const struct cond *c, const struct event *ev,
 		if (!c->all && r)
 			return 1;
 	}
+	if (c->dyn != NULL && fv.addr != NULL)
+		return addrset_contains(c->dyn, fv.addr);
 	return c->all;
 }
 

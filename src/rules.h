@@ -49,6 +49,11 @@ struct cond {
 	int			 exists;	/* OP_EXISTS: wanted presence */
 	struct cond_value	*vals;
 	size_t			 nvals;
+	/*
+	 * Addresses that also match (|cidr with allowed_sources that name
+	 * hosts): the endpoint's resolved set, which changes at run time.
+	 */
+	const struct ks_addrset	*dyn;
 };
 
 /* A conjunction of conditions (one YAML mapping). */

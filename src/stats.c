@@ -196,6 +196,30 @@ stats_write(const char *path, const struct engine *e, const struct follow *fl,
 	    "\n", sd->reloads_ok);
 	fprintf(f, "keysentry_config_reloads_total{result=\"failed\"} %"
 	    PRIu64 "\n", sd->reloads_failed);
+	if (sd->resolver != NULL) {
+		struct resolver_stats rs;
+		resolver_stats(sd->resolver, &rs);
+		help(f, "keysentry_dns_names", "gauge",
+		    "Allowed sources named by DNS.");
+		fprintf(f, "keysentry_dns_names %zu\n", rs.names);
+		help(f, "keysentry_dns_names_failing", "gauge",
+		    "Names whose last resolution got no answer (they keep "
+		    "their previous addresses).");
+		fprintf(f, "keysentry_dns_names_failing %zu\n", rs.failing);
+		help(f, "keysentry_dns_addresses", "gauge",
+		    "Addresses the names resolve to now.");
+		fprintf(f, "keysentry_dns_addresses %zu\n", rs.addresses);
+		help(f, "keysentry_dns_resolutions_total", "counter",
+		    "Name resolutions, by result.");
+		fprintf(f, "keysentry_dns_resolutions_total{result=\"answer\"} %"
+		    PRIu64 "\n", rs.answers);
+		fprintf(f, "keysentry_dns_resolutions_total{result=\"failed\"} %"
+		    PRIu64 "\n", rs.failures);
+		help(f, "keysentry_dns_changes_total", "counter",
+		    "Answers that changed a name's addresses.");
+		fprintf(f, "keysentry_dns_changes_total %" PRIu64 "\n",
+		    rs.changes);
+	}
 	if (fclose(f) != 0 || rename(tmp, path) == -1) {
 		failed(path);
 		unlink(tmp);

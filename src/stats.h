@@ -11,12 +11,14 @@
 
 #include "engine.h"
 #include "follow.h"
+#include "resolve.h"
 
 struct stats_daemon {
 	int64_t		started;	/* wall ns */
 	uint64_t	reloads_ok, reloads_failed;
 	int64_t		last_reload_ok;	/* wall ns, 0: never */
 	const int	*silent;	/* per source, or NULL */
+	const struct resolver *resolver;	/* NULL: no DNS names */
 };
 
 /* Returns 0, or -1 (logged) if the file could not be written. */

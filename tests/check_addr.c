@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include "addr.h"
+#include "util.h"
 #include "check_common.h"
 
 static void
@@ -113,6 +114,65 @@ START_TEST(cidr)
 }
 END_TEST
 
+START_TEST(hostnames)
+{
+	static const char *good[] = {
+		"ciam-athena", "ciam_athena", "ciam-athena.test",
+		"ciam-athena.internal.", "a", "x1", "1x", "10.0.0.1x",
+		"a.b.c.d.e.f", "ns1.example.org",
+	};
+	static const char *bad[] = {
+		"", ".", "a..b", ".a", "-a", "a-", "a-.b", "a b", "a/b",
+		"a:b", "10.0.0.1", "10.89.1.300", "300", "1.2.3",
+		"fd00::1", "a*", "ciam-athena:3110",
+	};
+	char	long_label[70], long_name[300];
+	size_t	i;
+
+	for (i = 0; i < KS_ARRAY_LEN(good); i++)
+		ck_assert_msg(hostname_valid(good[i]), "%s", good[i]);
+	for (i = 0; i < KS_ARRAY_LEN(bad); i++)
+		ck_assert_msg(!hostname_valid(bad[i]), "%s", bad[i]);
+	memset(long_label, 'a', 63);
+	long_label[63] = '\0';
+	ck_assert(hostname_valid(long_label));
+	long_label[63] = 'a';
+	long_label[64] = '\0';
+	ck_assert(!hostname_valid(long_label));	/* a label of 64 */
+	for (i = 0; i < 250; i += 2)
+		memcpy(long_name + i, "a.", 2);
+	long_name[250] = 'a';
+	long_name[251] = '\0';
+	ck_assert(hostname_valid(long_name));		/* 251 */
+	memcpy(long_name + 251, ".aa", 4);
+	ck_assert(!hostname_valid(long_name));		/* 254 */
+}
+END_TEST
+
+START_TEST(addrsets)
+{
+	struct ks_addrset	s = { NULL, 0 };
+	struct ks_addr		a, b, m, none;
+
+	addr_parse("10.0.0.5", 8, &a);
+	addr_parse("fd00::5", 7, &b);
+	addr_parse("::ffff:10.0.0.5", 15, &m);
+	memset(&none, 0, sizeof(none));
+	ck_assert(!addrset_contains(&s, &a));
+	ck_assert_int_eq(addrset_add(&s, &a), 1);
+	ck_assert_int_eq(addrset_add(&s, &m), 0);	/* the same address */
+	ck_assert_int_eq(addrset_add(&s, &none), 0);	/* no address */
+	ck_assert_int_eq(addrset_add(&s, &b), 1);
+	ck_assert_uint_eq(s.n, 2);
+	ck_assert(addrset_contains(&s, &m));
+	ck_assert(addrset_contains(&s, &b));
+	ck_assert(!addrset_contains(&s, &none));
+	addrset_clear(&s);
+	ck_assert_uint_eq(s.n, 0);
+	ck_assert(!addrset_contains(&s, &a));
+}
+END_TEST
+
 static Suite *
 addr_suite(void)
 {
@@ -123,6 +183,8 @@ addr_suite(void)
 	tcase_add_test(tc, rejects);
 	tcase_add_test(tc, hostport);
 	tcase_add_test(tc, cidr);
+	tcase_add_test(tc, hostnames);
+	tcase_add_test(tc, addrsets);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,6 +3,7 @@
 
 #include "check_common.h"
 #include "config.h"
+#include "util.h"
 
 static struct config *
 load_text(const char *text, struct ydiag *d, char **pathp)
@@ -117,7 +118,7 @@ START_TEST(every_error_is_reported_with_its_place)
 	    "endpoints:\n"					/* 4 */
 	    "  - name: kratos-reload\n"				/* 5 */
 	    "    path: internal/kratos/reload\n"		/* 6 */
-	    "    allowed_sources: [10.89.1.10/33, ciam-athena]\n" /* 7 */
+	    "    allowed_sources: [10.89.1.10/33, 10.89.1.300]\n" /* 7 */
 	    "  - {name: kratos-reload, path: /x/../y}\n"	/* 8 */
 	    "sources:\n"					/* 9 */
 	    "  - {type: file, path: /a, format: syslog}\n"	/* 10 */
@@ -129,8 +130,10 @@ START_TEST(every_error_is_reported_with_its_place)
 		"2:1: config: unknown key \"endpoint\"",
 		"11:18: groups must be a whole number from 16",
 		"6:11: endpoint path must start with '/'",
-		"7:23: \"10.89.1.10/33\" is not an address or CIDR prefix",
-		"7:38: \"ciam-athena\" is not an address or CIDR prefix",
+		"7:23: \"10.89.1.10/33\" is not an address, a CIDR prefix or "
+		    "a DNS name",
+		"7:38: \"10.89.1.300\" is not an address, a CIDR prefix or a "
+		    "DNS name",
 		"8:12: endpoint \"kratos-reload\" is declared twice",
 		"8:33: endpoint path \"/x/../y\" is not in normal form (it "
 		    "would be \"/y\")",
@@ -150,6 +153,52 @@ START_TEST(every_error_is_reported_with_its_place)
 		    "first: %s)", want, d.n, d.n ? d.msgs[0] : "");
 	}
 	ck_assert_uint_eq(d.total, sizeof(msgs) / sizeof(msgs[0]));
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(allowed_sources_by_name)
+{
+	struct ydiag	 d;
+	char		*path;
+	struct config	*c = load_text(
+	    "endpoints:\n"
+	    "  - name: kratos-reload\n"
+	    "    path: /internal/kratos/reload\n"
+	    "    allowed_sources: [10.89.1.10, ciam-athena, 172.18.0.0/16,\n"
+	    "        Ciam-Athena, ciam-hydra.internal]\n"
+	    "dns_servers: [127.0.0.11, '[::1]:5353', 127.0.0.1:53]\n"
+	    "resolve_interval: 15s\n", &d, &path);
+	const struct endpoint_conf *ep;
+
+	ck_assert_msg(c != NULL, "%s", d.n ? d.msgs[0] : "?");
+	ep = &c->endpoints[0];
+	ck_assert_uint_eq(ep->nallowed, 2);
+	ck_assert_uint_eq(ep->nnames, 2);		/* case folded once */
+	ck_assert_str_eq(ep->names[0], "ciam-athena");
+	ck_assert_str_eq(ep->names[1], "ciam-hydra.internal");
+	ck_assert_uint_eq(ep->resolved.n, 0);		/* until resolved */
+	ck_assert_uint_eq(c->ndns_servers, 3);
+	ck_assert_str_eq(c->dns_servers[1], "[::1]:5353");
+	ck_assert_int_eq(c->resolve_interval, 15 * KS_NSEC_PER_SEC);
+	config_free(c);
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+
+	c = load_text("dns_servers: [dns.example, 127.0.0.1]\n"
+	    "resolve_interval: 100ms\n", &d, &path);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(d.total, 2);
+	ck_assert_msg(strstr(d.msgs[0], ":1:15: DNS server \"dns.example\" "
+	    "is not an address or address:port") != NULL ||
+	    strstr(d.msgs[1], ":1:15: DNS server \"dns.example\" "
+	    "is not an address or address:port") != NULL, "%s", d.msgs[0]);
+	ck_assert_msg(strstr(d.msgs[0], ":2:19: resolve_interval must be at "
+	    "least 1s") != NULL || strstr(d.msgs[1], ":2:19: resolve_interval "
+	    "must be at least 1s") != NULL, "%s", d.msgs[1]);
 	ydiag_free(&d);
 	unlink(path);
 	free(path);
@@ -249,6 +298,7 @@ config_suite(void)
 	tcase_add_test(tc, empty_file_gives_defaults);
 	tcase_add_test(tc, relative_paths_follow_the_file);
 	tcase_add_test(tc, every_error_is_reported_with_its_place);
+	tcase_add_test(tc, allowed_sources_by_name);
 	tcase_add_test(tc, missing_file_and_syntax_error);
 	tcase_add_test(tc, fields_overrides_and_limits);
 	tcase_add_test(tc, bad_field_path_in_a_list);

@@ -55,7 +55,7 @@ on_alert(void *arg, const struct alert *al)
 static void
 setup(struct fixture *f, const char *extra_config)
 {
-	char			 text[2048], err[256];
+	char			 text[8192], err[256];
 	struct ydiag		 d;
 	char			*path;
 	struct store_limits	 lim = { 1000 };

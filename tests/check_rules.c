@@ -191,6 +191,67 @@ START_TEST(matching)
 }
 END_TEST
 
+/*
+ * allowed_sources that name hosts: the rule reads the endpoint's resolved
+ * set when it matches, so what the resolver writes later counts.
+ */
+START_TEST(names_match_what_they_resolve_to)
+{
+	static const char *text =
+	    "endpoints:\n"
+	    "  - name: kratos-reload\n"
+	    "    path: /internal/kratos/reload\n"
+	    "    allowed_sources: [ciam-athena]\n";
+	static const char *rule =
+	    "id: t\nname: t\ndescription: t\nseverity: low\n"
+	    "endpoints: [kratos-reload]\n"
+	    "not: {source.ip|cidr: '%endpoint.allowed_sources%'}\n";
+	struct event	 ev = mkev("172.18.0.5", "POST",
+			    "/internal/kratos/reload", 200);
+	struct event	 ev6 = mkev("fd00::5", "POST",
+			    "/internal/kratos/reload", 200);
+	struct ydiag	 d;
+	char		*path = ks_tempfile(".yml", text, strlen(text));
+	struct config	*c;
+	struct ruleset	*rs;
+	struct ks_addr	 a;
+
+	ydiag_init(&d, path);
+	c = config_load(path, &d);
+	ck_assert_ptr_nonnull(c);
+	ydiag_free(&d);
+	rs = rules_text(c, rule, &d);
+	ck_assert_msg(rs != NULL, "%s", d.n ? d.msgs[0] : "?");
+	/* a name only: the rule is not "empty", it binds */
+	ck_assert_uint_eq(rs->ninsts, 1);
+	/* not resolved yet: nothing is allowed */
+	ck_assert_int_eq(inst_match(&rs->insts[0], &ev, c), 1);
+	addr_parse("172.18.0.5", 10, &a);
+	addrset_add(&c->endpoints[0].resolved, &a);
+	ck_assert_int_eq(inst_match(&rs->insts[0], &ev, c), 0);
+	ck_assert_int_eq(inst_match(&rs->insts[0], &ev6, c), 1);
+	addr_parse("fd00::5", 7, &a);
+	addrset_add(&c->endpoints[0].resolved, &a);
+	ck_assert_int_eq(inst_match(&rs->insts[0], &ev6, c), 0);
+	/* the name moved */
+	c->endpoints[0].resolved.n = 0;
+	ck_assert_int_eq(inst_match(&rs->insts[0], &ev, c), 1);
+	ruleset_free(rs);
+	ydiag_free(&d);
+	/* |all with the placeholder makes no sense and is refused */
+	rs = rules_text(c, "id: t\nname: t\ndescription: t\nseverity: low\n"
+	    "endpoints: [kratos-reload]\n"
+	    "not: {source.ip|cidr|all: '%endpoint.allowed_sources%'}\n", &d);
+	ck_assert_ptr_null(rs);
+	ck_assert_msg(d.n > 0 && strstr(d.msgs[0], "cannot be used with "
+	    "|all") != NULL, "%s", d.n ? d.msgs[0] : "?");
+	ydiag_free(&d);
+	config_free(c);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
 static void
 want_error(const char *text, const char *needle)
 {
@@ -355,6 +416,7 @@ rules_suite(void)
 
 	tcase_add_test(tc, shipped_rules_load);
 	tcase_add_test(tc, matching);
+	tcase_add_test(tc, names_match_what_they_resolve_to);
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, overrides);
 	tcase_add_test(tc, fast_path);

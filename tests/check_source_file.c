@@ -175,7 +175,7 @@ gzip_file(const char *text, size_t len, size_t cut)
 	gzFile	 gz;
 	FILE	*f;
 	int	 fd = mkstemp(tmpl);
-	size_t	 n;
+	size_t	 n = 0;
 
 	close(fd);
 	gz = gzopen(tmpl, "wb");

@@ -33,7 +33,7 @@ rule_overrides:
   no-such-rule: {enabled: false}
 YAML
 expect_status 1 "$KS" check -c "$T/bad.yml" 2>"$T/err"
-contains "$T/err" "$T/bad.yml:5:23: \"10.89.1.10/40\" is not an address or CIDR prefix"
+contains "$T/err" "$T/bad.yml:5:23: \"10.89.1.10/40\" is not an address, a CIDR prefix or a DNS name"
 contains "$T/err" "$T/bad.yml:7:12: unknown output type \"carrier-pigeon\""
 contains "$T/err" "$T/bad.yml:9:28: threshold must be a whole number"
 

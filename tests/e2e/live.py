@@ -18,6 +18,10 @@
                                      appear later, SIGUSR1
     live.py ledger                   SIGKILL right after an alert: once only
     live.py user                     user: nobody (as root)
+    live.py dns                      allowed sources named by DNS, against
+                                     a test DNS server (dnsd.py): a name
+                                     that moves, a server that goes down,
+                                     a name that goes away; and replay
 
 In every rotation scenario the alerts must be those of `keysentry replay`
 over the same lines, and the lines consumed (keysentry_source_lines_total,
@@ -578,6 +582,140 @@ def scenario_user():
         lv.cleanup()
 
 
+class Dnsd:
+    """tests/e2e/dnsd.py on a free loopback port, answers from a file."""
+
+    def __init__(self, d, names):
+        self.zone = os.path.join(d, "zone.json")
+        self.portfile = os.path.join(d, "dns.port")
+        self.set(names)
+        self.proc = subprocess.Popen([PY, os.path.join(
+            SRC, "tests", "e2e", "dnsd.py"), self.zone, self.portfile])
+        t = time.time() + DEADLINE
+        while not os.path.exists(self.portfile):
+            if time.time() > t or self.proc.poll() is not None:
+                fail("dnsd.py did not start")
+            time.sleep(0.02)
+        with open(self.portfile) as f:
+            self.port = int(f.read())
+
+    def set(self, names=None, mode="answer"):
+        with open(self.zone + ".tmp", "w") as f:
+            json.dump({"mode": mode, "names": names or {}}, f)
+        os.rename(self.zone + ".tmp", self.zone)
+
+    def queries(self):
+        try:
+            with open(self.portfile + ".log") as f:
+                return sum(1 for _ in f)
+        except FileNotFoundError:
+            return 0
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def scenario_dns():
+    """allowed_sources: [10.89.1.10/32, ciam-athena.test]: what the name
+    resolves to is allowed, and follows the name as it changes."""
+    lv = Live()
+    dns = Dnsd(lv.dir, {"ciam-athena.test": ["127.0.0.5", "fd00::5"]})
+    try:
+        with open(lv.conf) as f:
+            text = f.read().replace(
+                "allowed_sources: [10.89.1.10/32, fd00:89::10/128]",
+                "allowed_sources: [10.89.1.10/32, ciam-athena.test]")
+        with open(lv.conf, "w") as f:
+            f.write(text + "dns_servers: [127.0.0.1:%d]\n"
+                    "resolve_interval: 2s\n" % dns.port)
+        open(lv.log, "w").close()
+        lv.start()
+        err = lv.errs[-1]
+        if "allowed source ciam-athena.test resolves to 127.0.0.5, " \
+                "fd00::5" not in open(err).read():
+            lv.dump()
+            fail("the first resolution was not logged")
+        unexpected = []
+
+        def probe(ip, allowed):
+            """A reload from ip, then one from a fresh outside address:
+            once the second has its alert, the first has had its chance."""
+            marker = "198.51.100.%d" % (len(unexpected) + 1)
+            with open(lv.log, "a") as f:
+                f.write(attack_line(ip, 200))
+                f.write(attack_line(marker, 200))
+            unexpected.append(marker)
+            if not allowed:
+                unexpected.append(ip)
+            def got():
+                return [a["source"]["ip"] for a in lv.alerts()
+                        if a["rule"]["id"] == "reload-unexpected-source"]
+            lv.wait(lambda: marker in got(), "the marker alert")
+            got = got()
+            if sorted(got) != sorted(unexpected):
+                lv.dump()
+                fail("%s (%s): unexpected-source alerts %r, wanted %r" %
+                     (ip, "allowed" if allowed else "not allowed", got,
+                      unexpected))
+
+        def wait_log(text):
+            lv.wait(lambda: text in open(err).read(), repr(text))
+
+        def answers():
+            return lv.metric("keysentry_dns_resolutions_total",
+                             'result="answer"') or 0
+
+        def wait_round():
+            """At least one answer after now.  The stats file may be one
+            answer behind (it is written every 100 ms, rounds are 2 s
+            apart), hence two more than it says."""
+            n = answers()
+            lv.wait(lambda: answers() >= n + 2, "an answer")
+
+        probe("127.0.0.5", True)
+        probe("fd00::5", True)
+        probe("10.89.1.10", True)
+        probe("127.0.0.6", False)
+        # the container restarts with another address
+        dns.set({"ciam-athena.test": ["127.0.0.7"]})
+        wait_log("ciam-athena.test resolves to 127.0.0.7 (was 127.0.0.5")
+        probe("127.0.0.7", True)
+        wait_round()            # the old address's grace ends
+        probe("127.0.0.5", False)
+        # the DNS server goes down: the name keeps its address
+        dns.set(mode="drop")
+        wait_log("ciam-athena.test: no usable answer from the DNS servers"
+                 " (timeout or server failure); it still allows 127.0.0.7")
+        probe("127.0.0.7", True)
+        lv.wait(lambda: lv.metric("keysentry_dns_names_failing") == 1,
+                "the failing gauge")
+        # back, then the name goes away (the container is removed)
+        dns.set({"ciam-athena.test": ["127.0.0.7"]})
+        wait_log("allowed source ciam-athena.test: resolving again")
+        dns.set({})
+        wait_log("allowed source ciam-athena.test: no such name")
+        wait_round()
+        probe("127.0.0.7", False)
+        if lv.metric("keysentry_dns_names") != 1:
+            fail("keysentry_dns_names is not 1")
+        lv.stop()
+        # replay resolves once, and says so
+        dns.set({"ciam-athena.test": ["127.0.0.5"]})
+        r = subprocess.run([KS, "replay", "-c", lv.conf, "-o", "/dev/null",
+                            lv.log], stderr=subprocess.PIPE, text=True)
+        want = ("allowed sources named by DNS were resolved once, now, "
+                "not as they were when the lines were written: "
+                "ciam-athena.test -> 127.0.0.5")
+        if r.returncode != 0 or want not in r.stderr:
+            fail("replay: %d %s" % (r.returncode, r.stderr))
+        print("ok: dns: names resolved at start, followed as they move, "
+              "kept while the server is down, dropped when gone")
+    finally:
+        dns.stop()
+        lv.cleanup()
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -588,7 +726,8 @@ def main():
         scenario_restart()
     elif what == "replaced":
         scenario_replaced()
-    elif what in ("reload", "stdin", "silence", "glob", "ledger", "user"):
+    elif what in ("reload", "stdin", "silence", "glob", "ledger", "user",
+                  "dns"):
         globals()["scenario_" + what]()
     else:
         sys.exit(__doc__)
