@@ -304,6 +304,40 @@ state_source_lines(const struct state *st, const char *source)
 	return 0;
 }
 
+static int
+write_synced(const char *path, json_t *doc)
+{
+	char	*text = json_dumps(doc, JSON_INDENT(1));
+	size_t	 len, off = 0;
+	ssize_t	 n;
+	int	 fd, rc = -1, saved;
+
+	if (text == NULL)
+		return -1;
+	len = strlen(text);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0640)) == -1) {
+		free(text);
+		return -1;
+	}
+	while (off < len) {
+		if ((n = write(fd, text + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (write(fd, "\n", 1) == 1 && fsync(fd) == 0)
+		rc = 0;
+out:
+	saved = errno;
+	close(fd);
+	free(text);
+	errno = saved;
+	return rc;
+}
+
 int
 state_save(struct state *st, const struct pos *p, size_t n,
     const struct srcpos *sp, size_t nsrc)
@@ -347,8 +381,11 @@ state_save(struct state *st, const struct pos *p, size_t n,
 		json_array_append_new(files, f);
 	}
 	json_object_set_new(doc, "sources", files);
-	/* a crash leaves the old file or the new one, never half of one */
-	if (json_dump_file(doc, st->postmp, JSON_INDENT(1)) == -1 ||
+	/*
+	 * A crash, even of the machine, leaves the old file or the new one,
+	 * never half of one: the data reaches the disk before the rename.
+	 */
+	if (write_synced(st->postmp, doc) == -1 ||
 	    rename(st->postmp, st->posfile) == -1) {
 		log_warn("saving positions to %s", st->posfile);
 		rc = -1;
