@@ -4,10 +4,12 @@
  * reload builds the new config and rules aside and swaps them in only if
  * both load; the store stays, so counters and cooldowns survive.
  *
- * Timers, none of which does anything when nothing happens: positions
- * saved at most once a second when they changed; statistics every
- * stats_interval when a stats_file is set; silence, armed for the moment
- * the quietest source would cross silence_after.
+ * Timers, none of which runs when nothing happens but the last two:
+ * positions, saved within a second of being read (a one-shot timer that
+ * reading arms); silence, armed for the moment the quietest source would
+ * cross silence_after; statistics every stats_interval when a stats_file
+ * is set; DNS rounds every resolve_interval when names are configured.
+ * follow.c's poll timer runs only while a file is polled or draining.
  */
 #include "autoconfig.h"
 
@@ -234,6 +236,11 @@ hook_lines(void *arg, size_t i)
 {
 	struct daemon	*dm = arg;
 	int64_t		 now = wall_ns();
+	struct timeval	 sec = { 1, 0 };
+
+	/* positions changed: saved within a second (and at exit) */
+	if (dm->t_save != NULL && !evtimer_pending(dm->t_save, NULL))
+		evtimer_add(dm->t_save, &sec);
 
 	if (i >= dm->nsrc)
 		return;
@@ -585,8 +592,8 @@ daemon_run(const struct daemon_opts *o)
 		dm.sig[i] = evsignal_new(dm.base, sigs[i], on_signal, &dm);
 		event_add(dm.sig[i], NULL);
 	}
-	dm.t_save = event_new(dm.base, -1, EV_PERSIST, on_save, &dm);
-	event_add(dm.t_save, &sec);
+	dm.t_save = evtimer_new(dm.base, on_save, &dm);
+	event_add(dm.t_save, &sec);	/* the first save; then when read */
 	dm.t_stats = event_new(dm.base, -1, EV_PERSIST, on_stats, &dm);
 	arm_stats(&dm);
 	log_info("following %zu sources with %zu rules (warm-up after a "

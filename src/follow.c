@@ -113,7 +113,8 @@ struct follow {
 	int				 ifd;		/* inotify */
 	struct event			*ev_inotify;
 	struct event			*ev_work;
-	struct event			*ev_poll;
+	struct event			*ev_poll;	/* armed only if needed */
+	struct timeval			 poll_tv;
 	struct fsrc			*srcs;
 	struct wdowner			*wds;
 	struct ffile			*queue;		/* files to read */
@@ -128,6 +129,7 @@ static uint64_t	pump(struct ffile *, uint64_t);
 static int	watch_inode(struct follow *, struct ffile *);
 static void	schedule_work(struct follow *);
 static void	on_stdin(evutil_socket_t, short, void *);
+static void	arm_poll(struct follow *);
 static void	scan_source(struct fsrc *);
 
 static int64_t
@@ -1109,6 +1111,7 @@ on_work(evutil_socket_t fd, short what, void *arg)
 	/* what is left goes after anything queued meanwhile */
 	*tail = f->queue;
 	f->queue = requeue;
+	arm_poll(f);
 	if (f->queue != NULL)
 		schedule_work(f);
 	else {
@@ -1214,6 +1217,39 @@ on_poll(evutil_socket_t fd, short what, void *arg)
 				queue_file(f, ff);
 	}
 	expire_rotated(f);
+	arm_poll(f);
+}
+
+/*
+ * The poll timer runs only while something needs it: a polled source, a
+ * directory or file without a watch, a rotated file draining.  With every
+ * file on inotify the daemon has no reason to wake up.
+ */
+static int
+poll_needed(const struct follow *f)
+{
+	const struct fsrc	*src;
+	const struct ffile	*ff;
+
+	for (src = f->srcs; src != NULL; src = src->next) {
+		if (src->type != SOURCE_FILE)
+			continue;
+		if (src->poll || src->wd == -1)
+			return 1;
+		for (ff = src->files; ff != NULL; ff = ff->next)
+			if (ff->wd == -1 || ff->rotated)
+				return 1;
+	}
+	return 0;
+}
+
+static void
+arm_poll(struct follow *f)
+{
+	if (f->stopped || evtimer_pending(f->ev_poll, NULL) ||
+	    !poll_needed(f))
+		return;
+	evtimer_add(f->ev_poll, &f->poll_tv);
 }
 
 /*
@@ -1283,6 +1319,7 @@ on_inotify(evutil_socket_t fd, short what, void *arg)
 					queue_file(f, ff);
 		}
 	}
+	arm_poll(f);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1414,7 +1451,6 @@ follow_new(struct event_base *base, struct state *state,
     const struct follow_opts *o, const struct follow_hooks *h, void *arg)
 {
 	struct follow	*f = ks_xcalloc(1, sizeof(*f));
-	struct timeval	 tv;
 
 	f->base = base;
 	f->state = state;
@@ -1430,10 +1466,9 @@ follow_new(struct event_base *base, struct state *state,
 		event_add(f->ev_inotify, NULL);
 	}
 	f->ev_work = event_new(base, -1, 0, on_work, f);
-	f->ev_poll = event_new(base, -1, EV_PERSIST, on_poll, f);
-	tv.tv_sec = o->poll_interval / KS_NSEC_PER_SEC;
-	tv.tv_usec = (o->poll_interval % KS_NSEC_PER_SEC) / 1000;
-	event_add(f->ev_poll, &tv);
+	f->ev_poll = evtimer_new(base, on_poll, f);
+	f->poll_tv.tv_sec = o->poll_interval / KS_NSEC_PER_SEC;
+	f->poll_tv.tv_usec = (o->poll_interval % KS_NSEC_PER_SEC) / 1000;
 	return f;
 }
 
@@ -1496,6 +1531,7 @@ follow_configure(struct follow *f, const struct config *cfg,
 	}
 	f->startup = 0;
 	f->dirty = 1;
+	arm_poll(f);
 	return 0;
 }
 
