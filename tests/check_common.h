@@ -7,6 +7,7 @@
 #define KS_CHECK_COMMON_H
 
 #include <check.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,4 +93,36 @@ main(void)								\
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;		\
 }
 
+/* A new temporary directory; returns its malloc'd path. */
+static inline char *
+ks_tempdir(void)
+{
+	char tmpl[] = "/tmp/kstest-dir-XXXXXX";
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	return strdup(tmpl);
+}
+
+/* Removes a directory and everything below it (best effort). */
+static inline void
+ks_rmtree(const char *dir)
+{
+	DIR		*d = opendir(dir);
+	struct dirent	*de;
+	char		*path;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		path = malloc(strlen(dir) + strlen(de->d_name) + 2);
+		sprintf(path, "%s/%s", dir, de->d_name);
+		if (unlink(path) == -1)
+			ks_rmtree(path);
+		free(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
 #endif

@@ -7,7 +7,6 @@
  */
 #include "autoconfig.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <event2/event.h>
@@ -135,17 +134,16 @@ append(const char *path, unsigned int from, unsigned int to)
 static void
 setup(struct fx *x, const char *source_extra)
 {
-	char		 tmpl[] = "/tmp/kstest-follow-XXXXXX", text[4096];
+	char		 text[4096];
 	struct ydiag	 d;
 	char		*conf;
 
 	memset(x, 0, sizeof(*x));
-	ck_assert_ptr_nonnull(mkdtemp(tmpl));
-	x->dir = strdup(tmpl);
-	x->log = malloc(strlen(tmpl) + 16);
-	sprintf(x->log, "%s/access.log", tmpl);
-	x->statedir = malloc(strlen(tmpl) + 16);
-	sprintf(x->statedir, "%s/state", tmpl);
+	x->dir = ks_tempdir();
+	x->log = malloc(strlen(x->dir) + 16);
+	sprintf(x->log, "%s/access.log", x->dir);
+	x->statedir = malloc(strlen(x->dir) + 16);
+	sprintf(x->statedir, "%s/state", x->dir);
 	snprintf(text, sizeof(text),
 	    "rules: [%s/rules]\n"
 	    "endpoints:\n"
@@ -212,33 +210,13 @@ stop(struct fx *x)
 }
 
 static void
-remove_tree(const char *dir)
-{
-	DIR		*d = opendir(dir);
-	struct dirent	*de;
-	char		 path[4096];
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (unlink(path) == -1)
-			remove_tree(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static void
 teardown(struct fx *x)
 {
 	if (x->follow != NULL)
 		stop(x);
 	ruleset_free(x->rs);
 	config_free(x->cfg);
-	remove_tree(x->dir);
+	ks_rmtree(x->dir);
 	free(x->dir);
 	free(x->log);
 	free(x->statedir);

@@ -1,40 +1,11 @@
 /* Unit tests for state.c: positions, the alert ledger, file heads. */
 #include "autoconfig.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
 #include "check_common.h"
 #include "state.h"
-
-static char *
-temp_dir(void)
-{
-	char tmpl[] = "/tmp/kstest-state-XXXXXX";
-
-	ck_assert_ptr_nonnull(mkdtemp(tmpl));
-	return strdup(tmpl);
-}
-
-static void
-remove_dir(const char *dir)
-{
-	DIR		*d = opendir(dir);
-	struct dirent	*de;
-	char		 path[4096];
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 static size_t
 entries(const char *dir)
@@ -57,7 +28,7 @@ id_of(unsigned int i, char out[33])
 
 START_TEST(positions_round_trip)
 {
-	char		*dir = temp_dir(), err[256];
+	char		*dir = ks_tempdir(), err[256];
 	struct state	*st = state_open(dir, err, sizeof(err));
 	struct pos	 p[2];
 	struct srcpos	 sp = { "/var/log/x/*.log", 41 };
@@ -103,7 +74,7 @@ START_TEST(positions_round_trip)
 	ck_assert_uint_eq(state_source_lines(st, "/var/log/x/*.log"), 41);
 	ck_assert_uint_eq(state_source_lines(st, "/other"), 0);
 	state_close(st);
-	remove_dir(dir);
+	ks_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -123,7 +94,7 @@ START_TEST(damaged_positions)
 	FILE		*f;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		dir = temp_dir();
+		dir = ks_tempdir();
 		snprintf(path, sizeof(path), "%s/positions.json", dir);
 		f = fopen(path, "w");
 		fputs(bad[i], f);
@@ -132,7 +103,7 @@ START_TEST(damaged_positions)
 		ck_assert_msg(st != NULL, "%s: %s", bad[i], err);
 		ck_assert_uint_eq(state_npos(st), 0);
 		state_close(st);
-		remove_dir(dir);
+		ks_rmtree(dir);
 		free(dir);
 	}
 }
@@ -158,7 +129,7 @@ END_TEST
 
 START_TEST(ledger_remembers_across_restarts)
 {
-	char		*dir = temp_dir(), err[256], id[33];
+	char		*dir = ks_tempdir(), err[256], id[33];
 	struct state	*st = state_open(dir, err, sizeof(err));
 	unsigned int	 i;
 
@@ -201,7 +172,7 @@ START_TEST(ledger_remembers_across_restarts)
 		ck_assert_uint_eq(len, (size_t)LEDGER_KEEP * 33);
 		free(text);
 	}
-	remove_dir(dir);
+	ks_rmtree(dir);
 	free(dir);
 }
 END_TEST

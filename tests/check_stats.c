@@ -80,14 +80,11 @@ setup(struct fx *x)
 static void
 teardown(struct fx *x)
 {
-	char cmd[256];
-
 	follow_free(x->follow);
 	state_close(x->state);
 	event_base_free(x->base);
 	engine_fini(&x->e);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", x->dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ks_rmtree(x->dir);
 }
 
 /* The value of the sample whose line starts with prefix, or -2. */
