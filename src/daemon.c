@@ -340,6 +340,8 @@ reload(struct daemon *dm)
 	struct config	*cfg, *old = dm->eng.cfg;
 	struct ruleset	*rs;
 	char		 err[1024];
+	size_t		 i;
+	int		 dns_changed;
 
 	log_info("reloading %s", dm->o->config);
 	if ((cfg = load(dm->o->config, &rs)) == NULL) {
@@ -357,6 +359,11 @@ reload(struct daemon *dm)
 	    strcmp(cfg->state_dir, old->state_dir) != 0)
 		log_warnx("user and state_dir changes take effect at the "
 		    "next restart");
+	dns_changed = old->resolve_interval != cfg->resolve_interval ||
+	    old->ndns_servers != cfg->ndns_servers;
+	for (i = 0; !dns_changed && i < cfg->ndns_servers; i++)
+		dns_changed = strcmp(old->dns_servers[i],
+		    cfg->dns_servers[i]) != 0;
 	if (engine_reload(&dm->eng, cfg, rs, err, sizeof(err)) == -1) {
 		log_warnx("reload failed: %s; still running on the previous "
 		    "config and rules", err);
@@ -366,11 +373,19 @@ reload(struct daemon *dm)
 		return;
 	}
 	cfg = dm->eng.cfg;
-	if (resolver_count(cfg) > 0 && dm->resolver == NULL)
-		log_warnx("allowed sources named by DNS: the resolver starts "
-		    "at the next restart; until then they allow nothing");
-	if (dm->resolver != NULL)
+	if (dm->resolver != NULL) {
 		resolver_use(dm->resolver, cfg);
+		if (dns_changed)
+			log_warnx("resolve_interval and dns_servers changes take "
+			    "effect at the next restart");
+	} else if (resolver_count(cfg) > 0) {
+		/* names for the first time: asked at once, not waited for */
+		dm->resolver = resolver_new(dm->base, cfg,
+		    cfg->resolve_interval, err, sizeof(err));
+		if (dm->resolver == NULL)
+			log_warnx("%s; allowed sources named by DNS allow "
+			    "nothing", err);
+	}
 	log_to_syslog(cfg->log_syslog);
 	log_set_level((enum log_level)cfg->log_level);
 	follow_configure(dm->follow, cfg, dm->eng.rs, cfg->limits.max_line,
