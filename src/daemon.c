@@ -404,6 +404,16 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	struct daemon *dm = arg;
 
 	(void)what;
+	if (dm->follow == NULL) {	/* still starting (DNS) */
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_info("%s while starting: stopping",
+			    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			dm->stopping = 1;
+			event_base_loopbreak(dm->base);
+		} else
+			log_info("signal %d ignored while starting", (int)sig);
+		return;
+	}
 	switch (sig) {
 	case SIGHUP:
 		reload(dm);
@@ -549,6 +559,11 @@ daemon_run(const struct daemon_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	if ((dm.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
+	/* signals are the loop's from here on (start-up waits on DNS) */
+	for (i = 0; i < 4; i++) {
+		dm.sig[i] = evsignal_new(dm.base, sigs[i], on_signal, &dm);
+		event_add(dm.sig[i], NULL);
+	}
 	/* 2. state */
 	if ((dm.state = state_open(cfg->state_dir, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
@@ -569,9 +584,14 @@ daemon_run(const struct daemon_opts *o)
 			log_warnx("%s", err);
 			goto out;
 		}
-		if (resolver_wait(dm.resolver, RESOLVE_FIRST_WAIT) > 0)
+		if (resolver_wait(dm.resolver, RESOLVE_FIRST_WAIT) > 0 &&
+		    !dm.stopping)
 			log_warnx("some allowed sources named by DNS have no "
 			    "answer yet; reading the sources meanwhile");
+		if (dm.stopping) {	/* SIGTERM while waiting: nothing read */
+			rc = 0;
+			goto out;
+		}
 	}
 	gate.gate = gate_alert;
 	gate.written = gate_written;
@@ -603,10 +623,6 @@ daemon_run(const struct daemon_opts *o)
 		goto out;
 	}
 	/* 6. the loop */
-	for (i = 0; i < 4; i++) {
-		dm.sig[i] = evsignal_new(dm.base, sigs[i], on_signal, &dm);
-		event_add(dm.sig[i], NULL);
-	}
 	dm.t_save = evtimer_new(dm.base, on_save, &dm);
 	event_add(dm.t_save, &sec);	/* the first save; then when read */
 	dm.t_stats = event_new(dm.base, -1, EV_PERSIST, on_stats, &dm);

@@ -727,6 +727,21 @@ def scenario_dns():
         wait_log("allowed source ciam-hydra.test resolves to 127.0.0.8")
         probe("127.0.0.8", True)
         lv.stop()
+        # SIGTERM while start-up waits for a DNS server that is down
+        dns.set(mode="drop")
+        errpath = os.path.join(lv.dir, "term.err")
+        q0 = dns.queries()
+        with open(errpath, "w") as ef:
+            p = subprocess.Popen([KS, "run", "-c", lv.conf], stderr=ef)
+        t = time.time() + DEADLINE
+        while dns.queries() == q0 and time.time() < t:   # it is asking
+            time.sleep(0.02)
+        p.send_signal(signal.SIGTERM)
+        rc = p.wait(timeout=DEADLINE)
+        if rc != 0 or "SIGTERM while starting: stopping" not in \
+                open(errpath).read():
+            fail("SIGTERM during the DNS wait: exit %d, %s" %
+                 (rc, open(errpath).read()))
         # replay resolves once, and says so
         dns.set({"ciam-hydra.test": ["127.0.0.9"]})
         r = subprocess.run([KS, "replay", "-c", lv.conf, "-o", "/dev/null",
