@@ -15,6 +15,7 @@
 #include "config.h"
 #include "event.h"
 #include "severity.h"
+#include "store.h"
 #include "util.h"
 
 #ifndef KS_RULESDIR
@@ -25,7 +26,7 @@
 #endif
 
 static const char *top_keys[] = {
-	"store", "rules", "endpoints", "sources", "outputs", "rule_overrides",
+	"store", "key_prefix", "max_skew", "rules", "endpoints", "sources", "outputs", "rule_overrides",
 	"limits", "hostname", "allowed_lateness", "state_dir",
 	"max_catchup_bytes", "rotate_wait", "poll_interval", "warmup",
 	"silence_after", "resolve_interval", "dns_servers", "log", "log_level",
@@ -50,6 +51,8 @@ static void
 set_defaults(struct config *c)
 {
 	c->store = ks_xstrdup("memory");
+	c->key_prefix = ks_xstrdup("keysentry:");
+	c->max_skew = 2 * KS_NSEC_PER_SEC;
 	c->limits.max_line = 64 * 1024;
 	c->limits.groups = 10000;
 	c->limits.store_entries = 50000;
@@ -499,12 +502,37 @@ config_from_doc(const char *path, struct ydoc *doc, struct ydiag *d)
 		load_limits(c, d, v);
 	if ((v = ydoc_get(root, "store")) != NULL &&
 	    (s = ydoc_str(d, v, "store")) != NULL) {
-		if (strcmp(s, "memory") != 0)
-			ydiag_add(d, v, "unknown store \"%s\" (this version "
-			    "has: memory)", s);
+		char *h, *pa, *u, *pw, err[256];
+		int port, db;
+		if (strncmp(s, "redis://", 8) == 0 ||
+		    strncmp(s, "unix://", 7) == 0) {
+			if (store_redis_parse_url(s, &h, &port, &pa, &u, &pw,
+			    &db, err, sizeof(err)) == -1)
+				ydiag_add(d, v, "store: %s", err);
+			else {
+				free(h);
+				free(pa);
+				free(u);
+				if (pw != NULL)
+					explicit_bzero(pw, strlen(pw));
+				free(pw);
+			}
+		} else if (strcmp(s, "memory") != 0)
+			ydiag_add(d, v, "unknown store \"%s\" (expected memory, "
+			    "redis://[user:password@]host:port/db or "
+			    "unix:///path?db=N)", s);
 		free(c->store);
 		c->store = ks_xstrdup(s);
 	}
+	if ((v = ydoc_get(root, "key_prefix")) != NULL &&
+	    (s = ydoc_str(d, v, "key_prefix")) != NULL) {
+		free(c->key_prefix);
+		c->key_prefix = ks_xstrdup(s);
+	}
+	if ((v = ydoc_get(root, "max_skew")) != NULL &&
+	    ydoc_duration(d, v, "max_skew", &c->max_skew) == 0 &&
+	    c->max_skew > 60 * KS_NSEC_PER_SEC)
+		ydiag_add(d, v, "max_skew must be at most 60s");
 	if ((v = ydoc_get(root, "rules")) != NULL) {
 		const struct ydoc_node *list = v;
 		for (i = 0; i < c->nrules; i++)
@@ -630,6 +658,7 @@ config_free(struct config *c)
 		free(c->rules[i]);
 	free(c->rules);
 	free(c->store);
+	free(c->key_prefix);
 	free(c->hostname);
 	free(c->file);
 	free(c->dir);

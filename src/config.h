@@ -66,7 +66,9 @@ struct limits {
 struct config {
 	char			*file;		/* as given */
 	char			*dir;		/* for relative paths */
-	char			*store;		/* "memory" */
+	char			*store;		/* "memory", redis:// ... */
+	char			*key_prefix;	/* Redis keys start with it */
+	int64_t			 max_skew;	/* ns: hosts' clocks may differ */
 	char			**rules;	/* files or directories */
 	size_t			 nrules;
 	struct endpoint_conf	*endpoints;

@@ -572,7 +572,8 @@ daemon_run(const struct daemon_opts *o)
 		goto out;
 	}
 	/* 3. store and outputs */
-	if (engine_init(&dm.eng, cfg, rs, NULL, err, sizeof(err)) == -1) {
+	if (engine_init_base(&dm.eng, cfg, rs, NULL, dm.base, err,
+	    sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto out;
 	}
@@ -633,6 +634,7 @@ daemon_run(const struct daemon_opts *o)
 	write_stats(&dm);
 	event_base_dispatch(dm.base);
 	/* 7. stop: flush, save, report */
+	engine_drain(&dm.eng);
 	engine_flush(&dm.eng);
 	follow_save(dm.follow);
 	write_stats(&dm);

@@ -24,6 +24,7 @@
 
 struct dist_value {
 	int64_t		ts;
+	uint64_t	ord;		/* the group's event count when first seen */
 	char		v[ALERT_VALUE_MAX];
 };
 
@@ -32,6 +33,12 @@ struct gstate {
 	int64_t		cooldown_until;	/* no alert before; 0: none */
 	uint32_t	nev, evhead;	/* evidence ring since last alert */
 	uint32_t	ndist, dcap;	/* distinct values since last alert */
+	/*
+	 * Events remembered, ever.  An alert shows only what was remembered
+	 * up to its trigger (op.ord), though a network store answers after
+	 * later events of the group were remembered.
+	 */
+	uint64_t	total;
 };
 
 /* Per event: the text of each field, computed once, on demand. */
@@ -59,6 +66,15 @@ struct detect {
 	size_t				 *prefixlen;
 	struct dop			 *spare[16];	/* freed ops, reused */
 	unsigned int			  nspare;
+	size_t				  ninsts;
+	/*
+	 * Store operations not answered yet.  A detector freed (a reload)
+	 * while some are in flight is only marked dead; the last answer
+	 * frees it, and answers to a dead detector do nothing else.
+	 */
+	uint64_t			  inflight;
+	int				  dead;
+	int				  async;	/* the store answers later */
 };
 
 struct dop {
@@ -68,6 +84,9 @@ struct dop {
 	int64_t				 now;
 	struct store_window		 w;
 	int64_t				 cooldown_until; /* group's, when seen */
+	uint64_t			 ord;		/* gstate.total, then */
+	struct evidence			*snap;		/* async store: the ring */
+	uint32_t			 nsnap;		/* as it was, then */
 	size_t				 klen;
 	char				 key[KEY_MAX];	/* group key */
 	char				 values[RULE_MAX_GROUP][ALERT_VALUE_MAX];
@@ -104,6 +123,8 @@ detect_new(const struct config *cfg, const struct ruleset *rs,
 	/* "<rule id>\037<endpoint>", the start of every group key */
 	dt->prefix = ks_xcalloc(rs->ninsts + 1, sizeof(*dt->prefix));
 	dt->prefixlen = ks_xcalloc(rs->ninsts + 1, sizeof(*dt->prefixlen));
+	dt->ninsts = rs->ninsts;
+	dt->async = strcmp(store_name(store), "memory") != 0;
 	for (i = 0; i < rs->ninsts; i++) {
 		const struct rule_inst *in = &rs->insts[i];
 		const char *ep = in->endpoint >= 0 ?
@@ -120,14 +141,12 @@ detect_new(const struct config *cfg, const struct ruleset *rs,
 	return dt;
 }
 
-void
-detect_free(struct detect *dt)
+static void
+destroy(struct detect *dt)
 {
 	size_t i;
 
-	if (dt == NULL)
-		return;
-	for (i = 0; i < dt->rs->ninsts; i++)
+	for (i = 0; i < dt->ninsts; i++)
 		free(dt->prefix[i]);
 	while (dt->nspare > 0)
 		free(dt->spare[--dt->nspare]);
@@ -136,6 +155,30 @@ detect_free(struct detect *dt)
 	lru_free(dt->groups);
 	free(dt->rst);
 	free(dt);
+}
+
+void
+detect_free(struct detect *dt)
+{
+	if (dt == NULL)
+		return;
+	if (dt->inflight > 0)
+		dt->dead = 1;
+	else
+		destroy(dt);
+}
+
+/* One store answer is in; a dead detector goes with its last one. */
+static int
+answered(struct detect *dt)
+{
+	dt->inflight--;
+	if (dt->dead) {
+		if (dt->inflight == 0)
+			destroy(dt);
+		return 1;
+	}
+	return 0;
 }
 
 int64_t
@@ -203,6 +246,8 @@ dop_free(struct detect *dt, struct dop *op)
 {
 	if (op == NULL)
 		return;
+	free(op->snap);
+	op->snap = NULL;
 	if (dt->nspare < KS_ARRAY_LEN(dt->spare))
 		dt->spare[dt->nspare++] = op;
 	else
@@ -217,6 +262,8 @@ dop_new(struct detect *dt, const struct rule_inst *in, struct evctx *cx)
 	size_t		 i, n;
 
 	op->dt = dt;
+	op->snap = NULL;
+	op->nsnap = 0;
 	op->in = in;
 	op->now = dt->clock;
 	memset(&op->w, 0, sizeof(op->w));
@@ -272,11 +319,20 @@ remember(struct detect *dt, struct dop *op, struct evctx *cx)
 		g->dcap = r->agg == AGG_DISTINCT ? (uint32_t)(r->threshold <
 		    ALERT_MAX_DISTINCT ? r->threshold : ALERT_MAX_DISTINCT) : 0;
 	op->cooldown_until = g->cooldown_until;
+	op->ord = ++g->total;
 	if (dt->nevidence > 0) {
 		gs_evidence(g)[g->evhead] = op->ev;
 		g->evhead = (g->evhead + 1) % dt->nevidence;
 		if (g->nev < dt->nevidence)
 			g->nev++;
+		if (dt->async) {
+			/* the answer comes after later events: keep the ring */
+			op->snap = ks_xcalloc(g->nev, sizeof(*op->snap));
+			for (i = 0; i < g->nev; i++)
+				op->snap[i] = gs_evidence(g)[(g->evhead +
+				    dt->nevidence - g->nev + i) % dt->nevidence];
+			op->nsnap = g->nev;
+		}
 	}
 	if (g->dcap == 0)
 		return;
@@ -300,6 +356,7 @@ remember(struct detect *dt, struct dop *op, struct evctx *cx)
 		i = oldest;
 	}
 	dv[i].ts = ev->ts;
+	dv[i].ord = op->ord;
 	ks_strlcpy(dv[i].v, val, sizeof(dv[i].v));
 }
 
@@ -336,12 +393,19 @@ emit(struct detect *dt, struct dop *op, struct gstate *g)
 		    op->ev.ts;
 	}
 	since = r->window > 0 ? op->now - r->window : INT64_MIN;
-	if (g != NULL && g->nev > 0) {
+	if (op->snap != NULL) {
+		ev = ks_xcalloc(op->nsnap, sizeof(*ev));
+		for (k = 0; k < op->nsnap; k++)
+			if (op->snap[k].ts > since)
+				ev[n++] = op->snap[k];
+	} else if (g != NULL && g->nev > 0) {
 		/* the ring, oldest first, within the window */
 		ev = ks_xcalloc(g->nev, sizeof(*ev));
 		for (k = 0; k < g->nev; k++) {
 			i = (g->evhead + dt->nevidence - g->nev + k) %
 			    dt->nevidence;
+			if (g->total - g->nev + 1 + k > op->ord)
+				break;		/* after the trigger */
 			if (gs_evidence(g)[i].ts > since)
 				ev[n++] = gs_evidence(g)[i];
 		}
@@ -349,7 +413,7 @@ emit(struct detect *dt, struct dop *op, struct gstate *g)
 	if (g != NULL && g->dcap > 0) {
 		dv = gs_dist(g, dt->nevidence);
 		for (i = 0; i < g->ndist; i++)
-			if (dv[i].ts > since)
+			if (dv[i].ts > since && dv[i].ord <= op->ord)
 				dist[nd++] = dv[i].v;
 	}
 	al.evidence = ev;
@@ -362,8 +426,14 @@ emit(struct detect *dt, struct dop *op, struct gstate *g)
 	free(ev);
 	if (g != NULL) {
 		/* the next alert of this group shows what came after */
-		g->nev = g->evhead = 0;
-		g->ndist = 0;
+		uint64_t after = g->total - op->ord;
+		if (after < g->nev)
+			g->nev = (uint32_t)after;
+		dv = gs_dist(g, dt->nevidence);
+		for (i = 0, k = 0; i < g->ndist; i++)
+			if (dv[i].ord > op->ord)
+				dv[k++] = dv[i];
+		g->ndist = k;
 	}
 }
 
@@ -381,6 +451,11 @@ on_claim(void *arg, int err, int claimed)
 	struct detect	*dt = op->dt;
 	struct gstate	*g;
 
+	if (answered(dt)) {
+		free(op->snap);
+		free(op);
+		return;
+	}
 	if (err) {
 		/* a duplicate alert is better than a missed one */
 		dt->st.store_errors++;
@@ -413,6 +488,7 @@ trigger(struct detect *dt, struct dop *op)
 		return;
 	}
 	klen = store_key(op, 'c', key);
+	dt->inflight++;
 	store_claim(dt->store, key, klen, op->now, op->in->rule->cooldown,
 	    on_claim, op);
 }
@@ -423,6 +499,11 @@ on_window(void *arg, int err, const struct store_window *w)
 	struct dop	*op = arg;
 	struct detect	*dt = op->dt;
 
+	if (answered(dt)) {
+		free(op->snap);
+		free(op);
+		return;
+	}
 	if (err) {
 		dt->st.store_errors++;
 		dop_free(dt, op);
@@ -443,6 +524,8 @@ on_added(void *arg, int err, const struct store_window *w)
 	struct detect *dt = arg;
 
 	(void)w;
+	if (answered(dt))
+		return;
 	if (err)
 		dt->st.store_errors++;
 }
@@ -469,6 +552,7 @@ apply(struct detect *dt, const struct rule_inst *in, struct evctx *cx)
 		memcpy(member + 8, &dt->seq, 8);
 		dt->seq++;
 		klen = store_key(op, 'w', key);
+		dt->inflight++;
 		store_window_add(dt->store, key, klen, member, 16, ev->ts,
 		    op->now, r->window, r->threshold, on_window, op);
 		return;
@@ -480,6 +564,7 @@ apply(struct detect *dt, const struct rule_inst *in, struct evctx *cx)
 			return;
 		}
 		klen = store_key(op, 'w', key);
+		dt->inflight++;
 		store_window_add(dt->store, key, klen, val, mlen, ev->ts,
 		    op->now, r->window, r->threshold, on_window, op);
 		return;
@@ -488,15 +573,17 @@ apply(struct detect *dt, const struct rule_inst *in, struct evctx *cx)
 		is_first = selection_match(&in->first, ev, dt->cfg);
 		klen = store_key(op, 's', key);
 		/* ask before adding: the "first" events must come before */
-		if (is_then)
+		if (is_then) {
+			dt->inflight++;
 			store_window_get(dt->store, key, klen, op->now,
 			    r->window, on_window, op);
-		else
+		} else
 			dop_free(dt, op);
 		if (is_first) {
 			memcpy(member, dt->monitor, 8);
 			memcpy(member + 8, &dt->seq, 8);
 			dt->seq++;
+			dt->inflight++;
 			store_window_add(dt->store, key, klen, member, 16,
 			    ev->ts, dt->clock, r->window, r->threshold,
 			    on_added, dt);

@@ -86,12 +86,23 @@ int
 engine_init(struct engine *e, struct config *cfg, struct ruleset *rs,
     const char *output, char *err, size_t errlen)
 {
+	return engine_init_base(e, cfg, rs, output, NULL, err, errlen);
+}
+
+int
+engine_init_base(struct engine *e, struct config *cfg, struct ruleset *rs,
+    const char *output, struct event_base *base, char *err, size_t errlen)
+{
 	struct store_limits	lim;
 
 	memset(e, 0, sizeof(*e));
 	e->cfg = cfg;
 	e->rs = rs;
+	memset(&lim, 0, sizeof(lim));
 	lim.entries = cfg->limits.store_entries;
+	lim.base = base;
+	lim.skew = cfg->max_skew;
+	lim.prefix = cfg->key_prefix;
 	if ((e->store = store_open(cfg->store, &lim, err, errlen)) == NULL)
 		return -1;
 	e->dt = detect_new(cfg, rs, e->store, on_alert, e);
@@ -154,6 +165,7 @@ engine_fini(struct engine *e)
 {
 	size_t i;
 
+	engine_drain(e);
 	for (i = 0; i < e->nsinks; i++)
 		sink_close(e->sinks[i]);
 	free(e->sinks);
@@ -186,6 +198,13 @@ engine_event(struct engine *e, struct event *ev)
 {
 	enrich_endpoint(e->cfg, ev);
 	detect_event(e->dt, ev);
+}
+
+void
+engine_drain(struct engine *e)
+{
+	if (e->store != NULL)
+		store_wait(e->store, 0);
 }
 
 void

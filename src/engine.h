@@ -51,6 +51,15 @@ struct engine {
  */
 int	engine_init(struct engine *, struct config *cfg, struct ruleset *rs,
 	    const char *output, char *err, size_t errlen);
+/*
+ * Waits for every store answer (and the alerts they raise); not from a
+ * callback of the daemon's loop.
+ */
+void	engine_drain(struct engine *);
+/* The same, with network stores on the caller's loop (the daemon). */
+int	engine_init_base(struct engine *, struct config *cfg,
+	    struct ruleset *rs, const char *output, struct event_base *base,
+	    char *err, size_t errlen);
 void	engine_fini(struct engine *);
 /*
  * Swaps in a new config and rules (a reload): the store, and so the

@@ -238,6 +238,9 @@ replay_run(struct engine *e, char *const *paths, int npaths,
 		struct slot *s = h.s[0];
 		engine_event(e, &s->ev);
 		events++;
+		/* a network store: a bounded pipeline of operations */
+		if ((events & 63) == 0 && store_pending(e->store) > 4096)
+			store_wait(e->store, 1024);
 		if (input_next(s->in, e->rs, e->cfg, &s->ev) == 0) {
 			h.s[0] = h.s[--h.n];
 		}
@@ -248,6 +251,7 @@ replay_run(struct engine *e, char *const *paths, int npaths,
 			last = t;
 		}
 	}
+	engine_drain(e);
 	engine_flush(e);
 	if (ro->progress)
 		fprintf(stderr, "\r%60s\r", "");

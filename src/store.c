@@ -10,6 +10,7 @@
 
 static const struct store_backend *backends[] = {
 	&store_memory_backend,
+	&store_redis_backend,
 	NULL
 };
 
@@ -78,5 +79,19 @@ void
 store_stats(struct store *s, struct store_stats *st)
 {
 	memset(st, 0, sizeof(*st));
+	st->up = 1;
 	s->be->stats(s, st);
+}
+
+size_t
+store_pending(struct store *s)
+{
+	return s->be->pending != NULL ? s->be->pending(s) : 0;
+}
+
+void
+store_wait(struct store *s, size_t max_pending)
+{
+	if (s->be->wait != NULL)
+		s->be->wait(s, max_pending);
 }

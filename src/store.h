@@ -36,8 +36,14 @@ struct store_window {
 typedef void store_window_cb(void *arg, int err, const struct store_window *);
 typedef void store_claim_cb(void *arg, int err, int claimed);
 
+struct event_base;
+
 struct store_limits {
-	size_t		entries;	/* keys held at most (memory) */
+	size_t			 entries;	/* keys held at most (memory) */
+	struct event_base	*base;		/* network backends' loop;
+						   NULL: their own (replay) */
+	int64_t			 skew;		/* max_skew, ns */
+	const char		*prefix;	/* key_prefix (redis) */
 };
 
 struct store_stats {
@@ -46,6 +52,9 @@ struct store_stats {
 	uint64_t	evictions;	/* keys dropped to stay under cap */
 	uint64_t	ops;
 	uint64_t	errors;
+	int		up;		/* connected (always 1 for memory) */
+	uint64_t	pending;	/* operations awaiting a reply */
+	uint64_t	reconnects;
 };
 
 struct store;
@@ -69,6 +78,9 @@ struct store_backend {
 			    int64_t now, int64_t ttl, store_claim_cb *,
 			    void *arg);
 	void		(*stats)(struct store *, struct store_stats *);
+	/* Network backends: operations in flight, and waiting for them. */
+	size_t		(*pending)(struct store *);
+	void		(*wait)(struct store *, size_t max_pending);
 };
 
 struct store {
@@ -90,7 +102,21 @@ void	store_window_get(struct store *, const char *key, size_t klen,
 void	store_claim(struct store *, const char *key, size_t klen, int64_t now,
 	    int64_t ttl, store_claim_cb *, void *arg);
 void	store_stats(struct store *, struct store_stats *);
+/* Operations issued whose callbacks have not run yet (0 for memory). */
+size_t	store_pending(struct store *);
+/*
+ * Runs the store's loop until at most max_pending operations are in
+ * flight (replay's back-pressure; 0 before the end).  Bounded: a server
+ * that does not answer is dropped after a timeout and its operations fail.
+ */
+void	store_wait(struct store *, size_t max_pending);
 
 extern const struct store_backend store_memory_backend;
+extern const struct store_backend store_redis_backend;
+
+/* Exposed for tests: a redis:// or unix:// URL's parts. */
+int	store_redis_parse_url(const char *url, char **host, int *port,
+	    char **path, char **user, char **pass, int *db, char *err,
+	    size_t errlen);
 
 #endif

@@ -33,6 +33,7 @@ struct mem_val {
 struct mem_store {
 	struct lru	*map;
 	uint64_t	 ops;
+	int64_t		 skew;
 };
 
 static int
@@ -51,6 +52,7 @@ mem_open(struct store *s, const char *url, const struct store_limits *lim,
 	(void)err;
 	(void)errlen;
 	ms->map = lru_new(lim->entries ? lim->entries : 50000, NULL, NULL);
+	ms->skew = lim->skew;
 	s->priv = ms;
 	return 0;
 }
@@ -86,15 +88,20 @@ prune(struct mem_val *v, int64_t now, int64_t window)
 	}
 }
 
+/*
+ * Members in (now - window, now + skew]: a monitor whose clock is ahead
+ * by up to max_skew still counts with the others.  (Alone, no member is
+ * ever after now: now is the latest event time.)
+ */
 static void
-summarize(const struct mem_val *v, int64_t now, int64_t window,
+summarize(const struct mem_val *v, int64_t now, int64_t window, int64_t skew,
     struct store_window *w)
 {
 	uint32_t i;
 
 	memset(w, 0, sizeof(*w));
 	for (i = 0; i < v->n; i++) {
-		if (v->m[i].score <= now - window || v->m[i].score > now)
+		if (v->m[i].score <= now - window || v->m[i].score > now + skew)
 			continue;
 		if (w->count == 0)
 			w->oldest = v->m[i].score;
@@ -157,7 +164,7 @@ mem_window_add(struct store *s, const char *key, size_t klen,
 	prune(v, now, window);
 	if (score > now - window)
 		insert_sorted(v, score, ks_hash(member, mlen));
-	summarize(v, now, window, &w);
+	summarize(v, now, window, ms->skew, &w);
 	cb(arg, 0, &w);
 }
 
@@ -174,7 +181,7 @@ mem_window_get(struct store *s, const char *key, size_t klen, int64_t now,
 	v = lru_get(ms->map, key, klen, NULL);
 	if (v != NULL && v->type == MEM_WINDOW) {
 		prune(v, now, window);
-		summarize(v, now, window, &w);
+		summarize(v, now, window, ms->skew, &w);
 		if (v->n == 0)
 			lru_del(ms->map, key, klen);
 	}

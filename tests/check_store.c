@@ -66,7 +66,8 @@ add(struct store *s, const char *k, const char *member, int64_t score,
 	memset(r, 0, sizeof(*r));
 	store_window_add(s, k, strlen(k), member, strlen(member), score, now,
 	    window, cap, wcb, r);
-	ck_assert_int_eq(r->calls, 1);	/* completes before returning */
+	store_wait(s, 0);		/* a network store answers later */
+	ck_assert_int_eq(r->calls, 1);
 	ck_assert_int_eq(r->err, 0);
 	return r->w.count;
 }
@@ -94,6 +95,7 @@ START_TEST(count_window_edges)
 	/* a query sees the same */
 	memset(&r, 0, sizeof(r));
 	store_window_get(s, k2, strlen(k2), 160 * S, 60 * S, wcb, &r);
+	store_wait(s, 0);
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert_uint_eq(r.w.count, 3);
 	/* a late member inside the window counts, one outside does not */
@@ -160,6 +162,7 @@ START_TEST(missing_key_counts_zero)
 
 	memset(&r, 0, sizeof(r));
 	store_window_get(s, k, strlen(k), 100 * S, 60 * S, wcb, &r);
+	store_wait(s, 0);
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert_uint_eq(r.w.count, 0);
 	ck_assert_int_eq(r.w.oldest, 0);
@@ -176,17 +179,22 @@ START_TEST(claims)
 	strcpy(k, key("claim"));
 	memset(&r, 0, sizeof(r));
 	store_claim(s, k, strlen(k), 100 * S, 600 * S, ccb, &r);
+	store_wait(s, 0);
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert_int_eq(r.claimed, 1);
 	store_claim(s, k, strlen(k), 699 * S, 600 * S, ccb, &r);
+	store_wait(s, 0);
 	ck_assert_int_eq(r.claimed, 0);		/* held until 700 */
 	store_claim(s, k, strlen(k), 700 * S, 600 * S, ccb, &r);
+	store_wait(s, 0);
 	ck_assert_int_eq(r.claimed, 1);		/* expired exactly at 700 */
 	/* a zero ttl never blocks */
 	strcpy(k, key("claim0"));
 	store_claim(s, k, strlen(k), 100 * S, 0, ccb, &r);
+	store_wait(s, 0);
 	ck_assert_int_eq(r.claimed, 1);
 	store_claim(s, k, strlen(k), 100 * S, 0, ccb, &r);
+	store_wait(s, 0);
 	ck_assert_int_eq(r.claimed, 1);
 	store_close(s);
 }
@@ -251,6 +259,58 @@ START_TEST(bounded_by_entries)
 }
 END_TEST
 
+START_TEST(redis_urls)
+{
+	char	*h, *p, *u, *pw, err[256];
+	int	 port, db;
+
+	ck_assert_int_eq(store_redis_parse_url("redis://127.0.0.1:6380/2", &h,
+	    &port, &p, &u, &pw, &db, err, sizeof(err)), 0);
+	ck_assert_str_eq(h, "127.0.0.1");
+	ck_assert_int_eq(port, 6380);
+	ck_assert_int_eq(db, 2);
+	ck_assert_ptr_null(u);
+	ck_assert_ptr_null(pw);
+	free(h);
+	ck_assert_int_eq(store_redis_parse_url("redis://ks:p%40ss@[::1]:7000",
+	    &h, &port, &p, &u, &pw, &db, err, sizeof(err)), 0);
+	ck_assert_str_eq(h, "::1");
+	ck_assert_int_eq(port, 7000);
+	ck_assert_int_eq(db, 0);
+	ck_assert_str_eq(u, "ks");
+	ck_assert_str_eq(pw, "p@ss");
+	free(h);
+	free(u);
+	free(pw);
+	ck_assert_int_eq(store_redis_parse_url("redis://:secret@redis", &h,
+	    &port, &p, &u, &pw, &db, err, sizeof(err)), 0);
+	ck_assert_int_eq(port, 6379);
+	ck_assert_ptr_null(u);
+	ck_assert_str_eq(pw, "secret");
+	free(h);
+	free(pw);
+	ck_assert_int_eq(store_redis_parse_url("unix:///run/redis.sock?db=3",
+	    &h, &port, &p, &u, &pw, &db, err, sizeof(err)), 0);
+	ck_assert_ptr_null(h);
+	ck_assert_str_eq(p, "/run/redis.sock");
+	ck_assert_int_eq(db, 3);
+	free(p);
+	ck_assert_int_eq(store_redis_parse_url("redis://h:99999/0", &h, &port,
+	    &p, &u, &pw, &db, err, sizeof(err)), -1);
+	ck_assert_int_eq(store_redis_parse_url("redis://h/x", &h, &port, &p,
+	    &u, &pw, &db, err, sizeof(err)), -1);
+	ck_assert_int_eq(store_redis_parse_url("unix://relative.sock", &h,
+	    &port, &p, &u, &pw, &db, err, sizeof(err)), -1);
+	ck_assert_int_eq(store_redis_parse_url("unix:///a.sock?db=x", &h,
+	    &port, &p, &u, &pw, &db, err, sizeof(err)), -1);
+	/* no password in the message */
+	ck_assert_int_eq(store_redis_parse_url("redis://u:hunter2@:1/0", &h,
+	    &port, &p, &u, &pw, &db, err, sizeof(err)), -1);
+	ck_assert_ptr_null(strstr(err, "hunter2"));
+	ck_assert_ptr_nonnull(strstr(err, "no host"));
+}
+END_TEST
+
 START_TEST(unknown_url)
 {
 	struct store_limits	lim = { 10 };
@@ -275,6 +335,7 @@ store_suite(const char *u)
 	tcase_add_test(tc, exact_against_brute_force);
 	tcase_add_test(tc, bounded_by_entries);
 	tcase_add_test(tc, unknown_url);
+	tcase_add_test(tc, redis_urls);
 	suite_add_tcase(s, tc);
 	return s;
 }

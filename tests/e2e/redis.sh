@@ -1,0 +1,63 @@
+#!/bin/sh
+# The Redis store against a real redis-server, started here on a free
+# loopback port and a unix socket (no mocks): the store conformance suite
+# (tests/check_store with KS_STORE_URLS), then a replay of the sample
+# incident that must give the memory store's alerts, twice: the second
+# replay, into the same keys, raises nothing (the claims of the first
+# hold: a fleet raises each alert once).
+. "$(dirname "$0")/lib.sh"
+
+command -v redis-server >/dev/null 2>&1 || {
+	echo "SKIP: no redis-server (apt-get install redis-server)"; exit 77; }
+
+start_redis() {
+	for try in 1 2 3 4 5; do
+		port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		redis-server --port "$port" --bind 127.0.0.1 --save '' \
+		    --appendonly no --unixsocket "$T/redis.sock" \
+		    --pidfile "$T/redis.pid" --logfile "$T/redis.log" \
+		    --daemonize yes || continue
+		i=0
+		while [ $i -lt 100 ]; do
+			redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && return 0
+			sleep 0.05; i=$((i + 1))
+		done
+		[ -f "$T/redis.pid" ] && kill "$(cat "$T/redis.pid")" 2>/dev/null
+	done
+	cat "$T/redis.log"; fail "redis-server did not start"
+}
+stop_redis() {
+	[ -f "$T/redis.pid" ] && kill "$(cat "$T/redis.pid")" 2>/dev/null
+	rm -rf "$T"
+}
+trap stop_redis EXIT
+start_redis
+
+KS_STORE_URLS="redis://127.0.0.1:$port/0 unix://$T/redis.sock?db=1" \
+    "$BUILD/tests/check_store" || fail "the conformance suite against Redis"
+ok "conformance: memory, redis://127.0.0.1:$port/0, unix://…/redis.sock?db=1"
+
+sed -e "s|^store: memory|store: redis://127.0.0.1:$port/2|" \
+    -e "s|\[../../rules\]|[$SRC/rules]|" "$CONF" > "$T/redis.yml"
+"$KS" replay -q -c "$CONF" -o "$T/memory.jsonl" "$SRC/contrib/sample/incident.log"
+"$KS" replay -q -c "$T/redis.yml" -o "$T/redis.jsonl" "$SRC/contrib/sample/incident.log"
+$ALERTS same "$T/memory.jsonl" "$T/redis.jsonl" || fail "redis replay differs"
+$ALERTS validate "$SCHEMA" "$T/redis.jsonl"
+"$KS" replay -q -c "$T/redis.yml" -o "$T/again.jsonl" "$SRC/contrib/sample/incident.log"
+[ ! -s "$T/again.jsonl" ] || fail "a second replay into the same keys raised alerts again"
+# every key has a time to live
+redis-cli -p "$port" -n 2 --scan --pattern 'keysentry:*' > "$T/keys"
+[ -s "$T/keys" ] || fail "no keys under keysentry:"
+while read -r k; do
+	ttl=$(redis-cli -p "$port" -n 2 pttl "$k")
+	[ "$ttl" -gt 0 ] || fail "key $k has no time to live ($ttl)"
+done < "$T/keys"
+ok "replay with the Redis store: the memory store's alerts; once per fleet; every key expires"
+
+# a server that is not there: replay says so and exits 1
+sed -e "s|^store: memory|store: redis://127.0.0.1:1/0|" \
+    -e "s|\[../../rules\]|[$SRC/rules]|" "$CONF" > "$T/none.yml"
+expect_status 1 "$KS" replay -q -c "$T/none.yml" -o /dev/null \
+    "$SRC/contrib/sample/incident.log" 2>"$T/err"
+contains "$T/err" "cannot connect"
+ok "no server: exit 1"
