@@ -576,7 +576,7 @@ apply(struct detect *dt, const struct rule_inst *in, struct evctx *cx)
 		if (is_then) {
 			dt->inflight++;
 			store_window_get(dt->store, key, klen, op->now,
-			    r->window, on_window, op);
+			    r->window, r->threshold, on_window, op);
 		} else
 			dop_free(dt, op);
 		if (is_first) {

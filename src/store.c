@@ -63,9 +63,9 @@ store_window_add(struct store *s, const char *key, size_t klen,
 
 void
 store_window_get(struct store *s, const char *key, size_t klen, int64_t now,
-    int64_t window, store_window_cb *cb, void *arg)
+    int64_t window, unsigned int cap, store_window_cb *cb, void *arg)
 {
-	s->be->window_get(s, key, klen, now, window, cb, arg);
+	s->be->window_get(s, key, klen, now, window, cap, cb, arg);
 }
 
 void

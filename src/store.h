@@ -73,7 +73,7 @@ struct store_backend {
 			    unsigned int cap, store_window_cb *, void *arg);
 	void		(*window_get)(struct store *, const char *key,
 			    size_t klen, int64_t now, int64_t window,
-			    store_window_cb *, void *arg);
+			    unsigned int cap, store_window_cb *, void *arg);
 	void		(*claim)(struct store *, const char *key, size_t klen,
 			    int64_t now, int64_t ttl, store_claim_cb *,
 			    void *arg);
@@ -97,8 +97,10 @@ const char	*store_name(const struct store *);
 void	store_window_add(struct store *, const char *key, size_t klen,
 	    const void *member, size_t mlen, int64_t score, int64_t now,
 	    int64_t window, unsigned int cap, store_window_cb *, void *arg);
+/* cap: the one the window's adds use (the count never exceeds it). */
 void	store_window_get(struct store *, const char *key, size_t klen,
-	    int64_t now, int64_t window, store_window_cb *, void *arg);
+	    int64_t now, int64_t window, unsigned int cap, store_window_cb *,
+	    void *arg);
 void	store_claim(struct store *, const char *key, size_t klen, int64_t now,
 	    int64_t ttl, store_claim_cb *, void *arg);
 void	store_stats(struct store *, struct store_stats *);

@@ -170,12 +170,13 @@ mem_window_add(struct store *s, const char *key, size_t klen,
 
 static void
 mem_window_get(struct store *s, const char *key, size_t klen, int64_t now,
-    int64_t window, store_window_cb *cb, void *arg)
+    int64_t window, unsigned int cap, store_window_cb *cb, void *arg)
 {
 	struct mem_store	*ms = s->priv;
 	struct mem_val		*v;
 	struct store_window	 w;
 
+	(void)cap;		/* the adds kept at most cap members */
 	ms->ops++;
 	memset(&w, 0, sizeof(w));
 	v = lru_get(ms->map, key, klen, NULL);

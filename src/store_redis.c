@@ -42,14 +42,38 @@
 #define REDIS_TIMEOUT_NS	(2 * INT64_C(1000000000))
 #define REDIS_BACKOFF_MAX_S	30
 #define TTL_MARGIN_MS		60000
+/* Members a window keeps in replay (see keep_from()). */
+#define REPLAY_MEMBERS		10000
 
-/* KEYS[1]; member, score, now, window, cap, skew, ttl_ms (us but ttl) */
+/*
+ * The window's answer, as the memory store gives it: of the members in
+ * (now - window, now + skew], how many (at most cap), the lowest of the
+ * cap highest, and the highest.
+ */
+#define SCRIPT_SUMMARY \
+    "local lo, hi = '(' .. (now - win), now + skew\n" \
+    "local c = redis.call('ZCOUNT', k, lo, hi)\n" \
+    "if c == 0 then return {0, 0, 0} end\n" \
+    "if c > cap then c = cap end\n" \
+    "local a = redis.call('ZREVRANGEBYSCORE', k, hi, lo, 'WITHSCORES', " \
+    "'LIMIT', c - 1, 1)\n" \
+    "local b = redis.call('ZREVRANGEBYSCORE', k, hi, lo, 'WITHSCORES', " \
+    "'LIMIT', 0, 1)\n" \
+    "return {c, tonumber(a[2]), tonumber(b[2])}\n"
+
+/*
+ * KEYS[1]; member, score, now, window, cap, skew, ttl_ms, keep, hard.
+ * keep: members at or below it are dropped ('-inf' in replay, where
+ * monitors do not move through event time together); hard: members kept
+ * at most, the highest (cap live; a larger bound in replay).
+ */
 static const char script_add[] =
     "local k, m = KEYS[1], ARGV[1]\n"
     "local score, now, win = tonumber(ARGV[2]), tonumber(ARGV[3]), "
     "tonumber(ARGV[4])\n"
-    "local cap, skew = tonumber(ARGV[5]), tonumber(ARGV[6])\n"
-    "redis.call('ZREMRANGEBYSCORE', k, '-inf', now - win)\n"
+    "local cap, skew, hard = tonumber(ARGV[5]), tonumber(ARGV[6]), "
+    "tonumber(ARGV[9])\n"
+    "redis.call('ZREMRANGEBYSCORE', k, '-inf', ARGV[8])\n"
     "if score > now - win then\n"
     "  local old = redis.call('ZSCORE', k, m)\n"
     "  if old then\n"
@@ -57,41 +81,28 @@ static const char script_add[] =
     "  else\n"
     "    local n = redis.call('ZCARD', k)\n"
     "    local add = true\n"
-    "    if n >= cap then\n"
+    "    if n >= hard then\n"
     "      local low = redis.call('ZRANGE', k, 0, 0, 'WITHSCORES')\n"
     "      if score <= tonumber(low[2]) then add = false\n"
-    "      else redis.call('ZREMRANGEBYRANK', k, 0, n - cap) end\n"
+    "      else redis.call('ZREMRANGEBYRANK', k, 0, n - hard) end\n"
     "    end\n"
     "    if add then redis.call('ZADD', k, score, m) end\n"
     "  end\n"
     "  local n = redis.call('ZCARD', k)\n"
-    "  if n > cap then redis.call('ZREMRANGEBYRANK', k, 0, n - cap - 1) "
+    "  if n > hard then redis.call('ZREMRANGEBYRANK', k, 0, n - hard - 1) "
     "end\n"
     "  redis.call('PEXPIRE', k, ARGV[7])\n"
     "end\n"
-    "local lo, hi = '(' .. (now - win), now + skew\n"
-    "local c = redis.call('ZCOUNT', k, lo, hi)\n"
-    "if c == 0 then return {0, 0, 0} end\n"
-    "local a = redis.call('ZRANGEBYSCORE', k, lo, hi, 'WITHSCORES', "
-    "'LIMIT', 0, 1)\n"
-    "local b = redis.call('ZREVRANGEBYSCORE', k, hi, lo, 'WITHSCORES', "
-    "'LIMIT', 0, 1)\n"
-    "return {c, tonumber(a[2]), tonumber(b[2])}\n";
+    SCRIPT_SUMMARY;
 
-/* KEYS[1]; now, window, skew */
+/* KEYS[1]; now, window, skew, keep, cap */
 static const char script_get[] =
     "local k = KEYS[1]\n"
     "local now, win, skew = tonumber(ARGV[1]), tonumber(ARGV[2]), "
     "tonumber(ARGV[3])\n"
-    "redis.call('ZREMRANGEBYSCORE', k, '-inf', now - win)\n"
-    "local lo, hi = '(' .. (now - win), now + skew\n"
-    "local c = redis.call('ZCOUNT', k, lo, hi)\n"
-    "if c == 0 then return {0, 0, 0} end\n"
-    "local a = redis.call('ZRANGEBYSCORE', k, lo, hi, 'WITHSCORES', "
-    "'LIMIT', 0, 1)\n"
-    "local b = redis.call('ZREVRANGEBYSCORE', k, hi, lo, 'WITHSCORES', "
-    "'LIMIT', 0, 1)\n"
-    "return {c, tonumber(a[2]), tonumber(b[2])}\n";
+    "local cap = tonumber(ARGV[5])\n"
+    "redis.call('ZREMRANGEBYSCORE', k, '-inf', ARGV[4])\n"
+    SCRIPT_SUMMARY;
 
 /* KEYS[1]; now, ttl (us), ttl_ms (wall) */
 static const char script_claim[] =
@@ -116,6 +127,7 @@ struct rop {
 struct redis_store {
 	struct event_base	*base;
 	int			 own_base;
+	int			 replay;	/* own base: monitors replaying */
 	redisAsyncContext	*ac;
 	int			 connected;	/* the connect callback said so */
 	int			 closing;
@@ -586,6 +598,7 @@ redis_open(struct store *s, const char *url, const struct store_limits *lim,
 	if (rs->base == NULL) {
 		rs->base = event_base_new();
 		rs->own_base = 1;
+		rs->replay = 1;
 	}
 	rs->t_reconnect = evtimer_new(rs->base, on_reconnect, rs);
 	rs->t_watch = evtimer_new(rs->base, on_watch, rs);
@@ -666,6 +679,54 @@ us(int64_t ns)
 	return ns >= 0 ? ns / 1000 : -((-ns + 999) / 1000);
 }
 
+/*
+ * EVALSHA script 1 key [member] args...: the key with its prefix, the
+ * member as bytes, the numbers as text.
+ */
+static void
+eval(struct redis_store *rs, struct rop *op, int script, const char *key,
+    size_t klen, const void *member, size_t mlen, int nargs, char a[][24])
+{
+	char		 kb[512], *k;
+	const char	*argv[16];
+	size_t		 lens[16], kl;
+	int		 i, n = 0;
+
+	rs->ops++;
+	k = full_key(rs, key, klen, kb, sizeof(kb), &kl);
+	argv[n] = "EVALSHA";
+	lens[n++] = 7;
+	argv[n] = rs->sha[script];
+	lens[n++] = 40;
+	argv[n] = "1";
+	lens[n++] = 1;
+	argv[n] = k;
+	lens[n++] = kl;
+	if (member != NULL) {
+		argv[n] = member;
+		lens[n++] = mlen;
+	}
+	for (i = 0; i < nargs && n < 16; i++) {
+		argv[n] = a[i];
+		lens[n++] = strlen(a[i]);
+	}
+	send_argv(rs, op, n, argv, lens);
+	if (k != kb)
+		free(k);
+}
+
+/* Members at or below this are no use to anyone (see the scripts). */
+static void
+keep_from(const struct redis_store *rs, int64_t now, int64_t window,
+    char out[24])
+{
+	if (rs->replay)
+		snprintf(out, 24, "-inf");
+	else
+		snprintf(out, 24, "%" PRId64, us(now) - us(window) -
+		    us(rs->skew));
+}
+
 static void
 redis_window_add(struct store *s, const char *key, size_t klen,
     const void *member, size_t mlen, int64_t score, int64_t now,
@@ -673,76 +734,43 @@ redis_window_add(struct store *s, const char *key, size_t klen,
 {
 	struct redis_store	*rs = s->priv;
 	struct rop		*op = ks_xcalloc(1, sizeof(*op));
-	char			 kb[512], a[7][24], *k;
-	const char		*argv[11];
-	size_t			 lens[11], kl;
-	int			 i;
+	char			 a[8][24];
 
-	rs->ops++;
 	op->type = OP_ADD;
 	op->wcb = cb;
 	op->arg = arg;
-	k = full_key(rs, key, klen, kb, sizeof(kb), &kl);
-	snprintf(a[0], sizeof(a[0]), "%" PRId64, us(score));
-	snprintf(a[1], sizeof(a[1]), "%" PRId64, us(now));
-	snprintf(a[2], sizeof(a[2]), "%" PRId64, us(window));
-	snprintf(a[3], sizeof(a[3]), "%u", cap ? cap : 1);
-	snprintf(a[4], sizeof(a[4]), "%" PRId64, us(rs->skew));
-	snprintf(a[5], sizeof(a[5]), "%" PRId64, window / 1000000 +
+	if (cap == 0)
+		cap = 1;
+	snprintf(a[0], 24, "%" PRId64, us(score));
+	snprintf(a[1], 24, "%" PRId64, us(now));
+	snprintf(a[2], 24, "%" PRId64, us(window));
+	snprintf(a[3], 24, "%u", cap);
+	snprintf(a[4], 24, "%" PRId64, us(rs->skew));
+	snprintf(a[5], 24, "%" PRId64, window / 1000000 +
 	    rs->skew / 1000000 + TTL_MARGIN_MS);
-	argv[0] = "EVALSHA";
-	argv[1] = rs->sha[0];
-	argv[2] = "1";
-	argv[3] = k;
-	argv[4] = member;
-	lens[0] = 7;
-	lens[1] = 40;
-	lens[2] = 1;
-	lens[3] = kl;
-	lens[4] = mlen;
-	for (i = 0; i < 6; i++) {
-		argv[5 + i] = a[i];
-		lens[5 + i] = strlen(a[i]);
-	}
-	send_argv(rs, op, 11, argv, lens);
-	if (k != kb)
-		free(k);
+	keep_from(rs, now, window, a[6]);
+	snprintf(a[7], 24, "%u", rs->replay && cap < REPLAY_MEMBERS ?
+	    REPLAY_MEMBERS : cap);
+	eval(rs, op, 0, key, klen, member, mlen, 8, a);
 }
 
 static void
 redis_window_get(struct store *s, const char *key, size_t klen, int64_t now,
-    int64_t window, store_window_cb *cb, void *arg)
+    int64_t window, unsigned int cap, store_window_cb *cb, void *arg)
 {
 	struct redis_store	*rs = s->priv;
 	struct rop		*op = ks_xcalloc(1, sizeof(*op));
-	char			 kb[512], a[3][24], *k;
-	const char		*argv[7];
-	size_t			 lens[7], kl;
-	int			 i;
+	char			 a[5][24];
 
-	rs->ops++;
 	op->type = OP_GET;
 	op->wcb = cb;
 	op->arg = arg;
-	k = full_key(rs, key, klen, kb, sizeof(kb), &kl);
-	snprintf(a[0], sizeof(a[0]), "%" PRId64, us(now));
-	snprintf(a[1], sizeof(a[1]), "%" PRId64, us(window));
-	snprintf(a[2], sizeof(a[2]), "%" PRId64, us(rs->skew));
-	argv[0] = "EVALSHA";
-	argv[1] = rs->sha[1];
-	argv[2] = "1";
-	argv[3] = k;
-	lens[0] = 7;
-	lens[1] = 40;
-	lens[2] = 1;
-	lens[3] = kl;
-	for (i = 0; i < 3; i++) {
-		argv[4 + i] = a[i];
-		lens[4 + i] = strlen(a[i]);
-	}
-	send_argv(rs, op, 7, argv, lens);
-	if (k != kb)
-		free(k);
+	snprintf(a[0], 24, "%" PRId64, us(now));
+	snprintf(a[1], 24, "%" PRId64, us(window));
+	snprintf(a[2], 24, "%" PRId64, us(rs->skew));
+	keep_from(rs, now, window, a[3]);
+	snprintf(a[4], 24, "%u", cap ? cap : 1);
+	eval(rs, op, 1, key, klen, NULL, 0, 5, a);
 }
 
 static void
@@ -751,35 +779,16 @@ redis_claim(struct store *s, const char *key, size_t klen, int64_t now,
 {
 	struct redis_store	*rs = s->priv;
 	struct rop		*op = ks_xcalloc(1, sizeof(*op));
-	char			 kb[512], a[3][24], *k;
-	const char		*argv[7];
-	size_t			 lens[7], kl;
-	int			 i;
+	char			 a[3][24];
 
-	rs->ops++;
 	op->type = OP_CLAIM;
 	op->ccb = cb;
 	op->arg = arg;
-	k = full_key(rs, key, klen, kb, sizeof(kb), &kl);
-	snprintf(a[0], sizeof(a[0]), "%" PRId64, us(now));
-	snprintf(a[1], sizeof(a[1]), "%" PRId64, us(ttl));
-	snprintf(a[2], sizeof(a[2]), "%" PRId64, (ttl > 0 ? ttl / 1000000 :
-	    0) + rs->skew / 1000000 + TTL_MARGIN_MS);
-	argv[0] = "EVALSHA";
-	argv[1] = rs->sha[2];
-	argv[2] = "1";
-	argv[3] = k;
-	lens[0] = 7;
-	lens[1] = 40;
-	lens[2] = 1;
-	lens[3] = kl;
-	for (i = 0; i < 3; i++) {
-		argv[4 + i] = a[i];
-		lens[4 + i] = strlen(a[i]);
-	}
-	send_argv(rs, op, 7, argv, lens);
-	if (k != kb)
-		free(k);
+	snprintf(a[0], 24, "%" PRId64, us(now));
+	snprintf(a[1], 24, "%" PRId64, us(ttl));
+	snprintf(a[2], 24, "%" PRId64, (ttl > 0 ? ttl / 1000000 : 0) +
+	    rs->skew / 1000000 + TTL_MARGIN_MS);
+	eval(rs, op, 2, key, klen, NULL, 0, 3, a);
 }
 
 static void

@@ -5,12 +5,20 @@
  */
 #include "autoconfig.h"
 
+#include <event2/event.h>
+
 #include "check_common.h"
 #include "store.h"
 
 #define S	INT64_C(1000000000)
 
 static const char *url = "memory";
+/*
+ * A network store on a loop of ours is a daemon's (live: members leave the
+ * window as now moves); without one, a replay's (members stay, bounded).
+ * The answers must be the same.
+ */
+static struct event_base *base;
 
 struct result {
 	int			calls, err, claimed;
@@ -40,11 +48,15 @@ ccb(void *arg, int err, int claimed)
 static struct store *
 open_store(size_t entries)
 {
-	struct store_limits	 lim = { entries };
+	struct store_limits	 lim = { entries, NULL, 0, NULL };
 	char			 err[256];
-	struct store		*s = store_open(url, &lim, err, sizeof(err));
+	struct store		*s;
 
+	lim.base = base;
+	s = store_open(url, &lim, err, sizeof(err));
 	ck_assert_msg(s != NULL, "%s: %s", url, err);
+	if (base != NULL)	/* connected before the first question */
+		store_wait(s, 0);
 	return s;
 }
 
@@ -94,7 +106,7 @@ START_TEST(count_window_edges)
 	ck_assert_int_eq(r.w.oldest, 130 * S);
 	/* a query sees the same */
 	memset(&r, 0, sizeof(r));
-	store_window_get(s, k2, strlen(k2), 160 * S, 60 * S, wcb, &r);
+	store_window_get(s, k2, strlen(k2), 160 * S, 60 * S, 5, wcb, &r);
 	store_wait(s, 0);
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert_uint_eq(r.w.count, 3);
@@ -161,7 +173,7 @@ START_TEST(missing_key_counts_zero)
 	const char	*k = key("missing");
 
 	memset(&r, 0, sizeof(r));
-	store_window_get(s, k, strlen(k), 100 * S, 60 * S, wcb, &r);
+	store_window_get(s, k, strlen(k), 100 * S, 60 * S, 1000, wcb, &r);
 	store_wait(s, 0);
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert_uint_eq(r.w.count, 0);
@@ -357,12 +369,22 @@ main(void)
 	failed += srunner_ntests_failed(sr);
 	srunner_free(sr);
 	for (u = strtok_r(list, " ", &save); u; u = strtok_r(NULL, " ", &save)) {
+		int live;
 		url = u;
-		sr = srunner_create(store_suite(url));
-		srunner_set_fork_status(sr, CK_NOFORK);
-		srunner_run_all(sr, CK_ENV);
-		failed += srunner_ntests_failed(sr);
-		srunner_free(sr);
+		for (live = 0; live < 2; live++) {
+			char name[512];
+			base = live ? event_base_new() : NULL;
+			snprintf(name, sizeof(name), "%s (%s)", u, live ?
+			    "on the daemon's loop" : "replay");
+			sr = srunner_create(store_suite(name));
+			srunner_set_fork_status(sr, CK_NOFORK);
+			srunner_run_all(sr, CK_ENV);
+			failed += srunner_ntests_failed(sr);
+			srunner_free(sr);
+			if (base != NULL)
+				event_base_free(base);
+			base = NULL;
+		}
 	}
 	free(list);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -61,3 +61,35 @@ expect_status 1 "$KS" replay -q -c "$T/none.yml" -o /dev/null \
     "$SRC/contrib/sample/incident.log" 2>"$T/err"
 contains "$T/err" "cannot connect"
 ok "no server: exit 1"
+
+# A fleet: three monitors replay interleaved thirds of the incident into
+# one Redis.  Alone, no third reaches a threshold; together they raise
+# exactly the alerts of the whole incident, each once.
+rules_of() { "$PY" -c 'import json, sys
+print(" ".join(sorted(json.loads(l)["rule"]["id"] for l in open(sys.argv[1]))))' "$1"; }
+awk -v d="$T" '{ print > (d "/part" (NR % 3) ".log") }' "$SRC/contrib/sample/incident.log"
+for i in 0 1 2; do
+	"$KS" replay -q -c "$CONF" -o "$T/alone$i.jsonl" "$T/part$i.log"
+	[ "$(rules_of "$T/alone$i.jsonl")" = "reload-unexpected-source" ] ||
+	    fail "part $i alone raises $(rules_of "$T/alone$i.jsonl")"
+done
+sed -e "s|/2\$|/3|" "$T/redis.yml" > "$T/fleet.yml"
+for i in 0 1 2; do
+	"$KS" replay -q -c "$T/fleet.yml" -o "$T/fleet.jsonl" "$T/part$i.log"
+done
+[ "$(rules_of "$T/fleet.jsonl")" = "$(rules_of "$T/memory.jsonl")" ] ||
+    fail "fleet of three: $(rules_of "$T/fleet.jsonl"), want $(rules_of "$T/memory.jsonl")"
+$ALERTS validate "$SCHEMA" "$T/fleet.jsonl"
+ok "three monitors, a third each: $(rules_of "$T/fleet.jsonl")"
+
+# Three monitors at once on the whole incident: one alert per group.
+sed -e "s|/2\$|/4|" "$T/redis.yml" > "$T/all.yml"
+for i in 0 1 2; do
+	"$KS" replay -q -c "$T/all.yml" -o "$T/all$i.jsonl" \
+	    "$SRC/contrib/sample/incident.log" &
+done
+wait
+cat "$T/all0.jsonl" "$T/all1.jsonl" "$T/all2.jsonl" > "$T/all.jsonl"
+[ "$(rules_of "$T/all.jsonl")" = "$(rules_of "$T/memory.jsonl")" ] ||
+    fail "three at once: $(rules_of "$T/all.jsonl"), want $(rules_of "$T/memory.jsonl")"
+ok "three monitors at once on the whole incident: each alert once"
