@@ -52,6 +52,13 @@
  */
 #define SCRIPT_SUMMARY \
     "local lo, hi = '(' .. (now - win), now + skew\n" \
+    "if cap <= 64 then\n" \
+    "  local r = redis.call('ZREVRANGEBYSCORE', k, hi, lo, 'WITHSCORES', " \
+    "'LIMIT', 0, cap)\n" \
+    "  local c = #r / 2\n" \
+    "  if c == 0 then return {0, 0, 0} end\n" \
+    "  return {c, tonumber(r[#r]), tonumber(r[2])}\n" \
+    "end\n" \
     "local c = redis.call('ZCOUNT', k, lo, hi)\n" \
     "if c == 0 then return {0, 0, 0} end\n" \
     "if c > cap then c = cap end\n" \
@@ -65,7 +72,8 @@
  * KEYS[1]; member, score, now, window, cap, skew, ttl_ms, keep, hard.
  * keep: members at or below it are dropped ('-inf' in replay, where
  * monitors do not move through event time together); hard: members kept
- * at most, the highest (cap live; a larger bound in replay).
+ * at most, the highest (cap live; a larger bound in replay).  ZADD GT
+ * only ever raises a member's score (Redis 6.2 and later).
  */
 static const char script_add[] =
     "local k, m = KEYS[1], ARGV[1]\n"
@@ -73,21 +81,11 @@ static const char script_add[] =
     "tonumber(ARGV[4])\n"
     "local cap, skew, hard = tonumber(ARGV[5]), tonumber(ARGV[6]), "
     "tonumber(ARGV[9])\n"
-    "redis.call('ZREMRANGEBYSCORE', k, '-inf', ARGV[8])\n"
+    "if ARGV[8] ~= '-inf' then\n"
+    "  redis.call('ZREMRANGEBYSCORE', k, '-inf', ARGV[8])\n"
+    "end\n"
     "if score > now - win then\n"
-    "  local old = redis.call('ZSCORE', k, m)\n"
-    "  if old then\n"
-    "    if tonumber(old) < score then redis.call('ZADD', k, score, m) end\n"
-    "  else\n"
-    "    local n = redis.call('ZCARD', k)\n"
-    "    local add = true\n"
-    "    if n >= hard then\n"
-    "      local low = redis.call('ZRANGE', k, 0, 0, 'WITHSCORES')\n"
-    "      if score <= tonumber(low[2]) then add = false\n"
-    "      else redis.call('ZREMRANGEBYRANK', k, 0, n - hard) end\n"
-    "    end\n"
-    "    if add then redis.call('ZADD', k, score, m) end\n"
-    "  end\n"
+    "  redis.call('ZADD', k, 'GT', score, m)\n"
     "  local n = redis.call('ZCARD', k)\n"
     "  if n > hard then redis.call('ZREMRANGEBYRANK', k, 0, n - hard - 1) "
     "end\n"
@@ -101,7 +99,9 @@ static const char script_get[] =
     "local now, win, skew = tonumber(ARGV[1]), tonumber(ARGV[2]), "
     "tonumber(ARGV[3])\n"
     "local cap = tonumber(ARGV[5])\n"
-    "redis.call('ZREMRANGEBYSCORE', k, '-inf', ARGV[4])\n"
+    "if ARGV[4] ~= '-inf' then\n"
+    "  redis.call('ZREMRANGEBYSCORE', k, '-inf', ARGV[4])\n"
+    "end\n"
     SCRIPT_SUMMARY;
 
 /* KEYS[1]; now, ttl (us), ttl_ms (wall) */
