@@ -15,7 +15,7 @@
 #include "config.h"
 #include "event.h"
 #include "severity.h"
-#include "store.h"
+#include "rconn.h"
 #include "util.h"
 
 #ifndef KS_RULESDIR
@@ -506,7 +506,7 @@ config_from_doc(const char *path, struct ydoc *doc, struct ydiag *d)
 		int port, db;
 		if (strncmp(s, "redis://", 8) == 0 ||
 		    strncmp(s, "unix://", 7) == 0) {
-			if (store_redis_parse_url(s, &h, &port, &pa, &u, &pw,
+			if (rconn_parse_url(s, &h, &port, &pa, &u, &pw,
 			    &db, err, sizeof(err)) == -1)
 				ydiag_add(d, v, "store: %s", err);
 			else {

@@ -116,9 +116,4 @@ void	store_wait(struct store *, size_t max_pending);
 extern const struct store_backend store_memory_backend;
 extern const struct store_backend store_redis_backend;
 
-/* Exposed for tests: a redis:// or unix:// URL's parts. */
-int	store_redis_parse_url(const char *url, char **host, int *port,
-	    char **path, char **user, char **pass, int *db, char *err,
-	    size_t errlen);
-
 #endif

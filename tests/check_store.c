@@ -272,58 +272,6 @@ START_TEST(bounded_by_entries)
 }
 END_TEST
 
-START_TEST(redis_urls)
-{
-	char	*h, *p, *u, *pw, err[256];
-	int	 port, db;
-
-	ck_assert_int_eq(store_redis_parse_url("redis://127.0.0.1:6380/2", &h,
-	    &port, &p, &u, &pw, &db, err, sizeof(err)), 0);
-	ck_assert_str_eq(h, "127.0.0.1");
-	ck_assert_int_eq(port, 6380);
-	ck_assert_int_eq(db, 2);
-	ck_assert_ptr_null(u);
-	ck_assert_ptr_null(pw);
-	free(h);
-	ck_assert_int_eq(store_redis_parse_url("redis://ks:p%40ss@[::1]:7000",
-	    &h, &port, &p, &u, &pw, &db, err, sizeof(err)), 0);
-	ck_assert_str_eq(h, "::1");
-	ck_assert_int_eq(port, 7000);
-	ck_assert_int_eq(db, 0);
-	ck_assert_str_eq(u, "ks");
-	ck_assert_str_eq(pw, "p@ss");
-	free(h);
-	free(u);
-	free(pw);
-	ck_assert_int_eq(store_redis_parse_url("redis://:secret@redis", &h,
-	    &port, &p, &u, &pw, &db, err, sizeof(err)), 0);
-	ck_assert_int_eq(port, 6379);
-	ck_assert_ptr_null(u);
-	ck_assert_str_eq(pw, "secret");
-	free(h);
-	free(pw);
-	ck_assert_int_eq(store_redis_parse_url("unix:///run/redis.sock?db=3",
-	    &h, &port, &p, &u, &pw, &db, err, sizeof(err)), 0);
-	ck_assert_ptr_null(h);
-	ck_assert_str_eq(p, "/run/redis.sock");
-	ck_assert_int_eq(db, 3);
-	free(p);
-	ck_assert_int_eq(store_redis_parse_url("redis://h:99999/0", &h, &port,
-	    &p, &u, &pw, &db, err, sizeof(err)), -1);
-	ck_assert_int_eq(store_redis_parse_url("redis://h/x", &h, &port, &p,
-	    &u, &pw, &db, err, sizeof(err)), -1);
-	ck_assert_int_eq(store_redis_parse_url("unix://relative.sock", &h,
-	    &port, &p, &u, &pw, &db, err, sizeof(err)), -1);
-	ck_assert_int_eq(store_redis_parse_url("unix:///a.sock?db=x", &h,
-	    &port, &p, &u, &pw, &db, err, sizeof(err)), -1);
-	/* no password in the message */
-	ck_assert_int_eq(store_redis_parse_url("redis://u:hunter2@:1/0", &h,
-	    &port, &p, &u, &pw, &db, err, sizeof(err)), -1);
-	ck_assert_ptr_null(strstr(err, "hunter2"));
-	ck_assert_ptr_nonnull(strstr(err, "no host"));
-}
-END_TEST
-
 START_TEST(unknown_url)
 {
 	struct store_limits	lim = { 10 };
@@ -348,7 +296,6 @@ store_suite(const char *u)
 	tcase_add_test(tc, exact_against_brute_force);
 	tcase_add_test(tc, bounded_by_entries);
 	tcase_add_test(tc, unknown_url);
-	tcase_add_test(tc, redis_urls);
 	suite_add_tcase(s, tc);
 	return s;
 }
