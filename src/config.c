@@ -38,7 +38,8 @@ static const char *endpoint_keys[] = {
 static const char *source_keys[] = {
 	"type", "path", "format", "fields", "poll", "silence_after", NULL
 };
-static const char *output_keys[] = { "type", "path", NULL };
+static const char *output_keys[] = { "type", "path", "url", "stream",
+	"maxlen", NULL };
 static const char *override_keys[] = {
 	"enabled", "severity", "window", "cooldown", "threshold", NULL
 };
@@ -387,6 +388,49 @@ load_source(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 		ydoc_duration(d, v, "silence_after", &s->silence_after);
 }
 
+/* {type: redis-stream, url: ..., stream: keysentry:alerts, maxlen: N} */
+static void
+load_stream_output(struct ydiag *d, const struct ydoc_node *n,
+    struct output_conf *o)
+{
+	const struct ydoc_node	*v;
+	const char		*t;
+	unsigned long long	 u;
+	char			*h, *pa, *us, *pw, err[256], name[300];
+	int			 port, db;
+
+	v = ydoc_get(n, "url");
+	if ((t = ydoc_str(d, v ? v : n, "a redis-stream url")) != NULL) {
+		if (rconn_parse_url(t, &h, &port, &pa, &us, &pw, &db, err,
+		    sizeof(err)) == -1)
+			ydiag_add(d, v, "output url: %s", err);
+		else {
+			free(h);
+			free(pa);
+			free(us);
+			if (pw != NULL)
+				explicit_bzero(pw, strlen(pw));
+			free(pw);
+		}
+	}
+	o->url = ks_xstrdup(t ? t : "");
+	o->stream = ks_xstrdup("keysentry:alerts");
+	if ((v = ydoc_get(n, "stream")) != NULL &&
+	    (t = ydoc_str(d, v, "stream")) != NULL) {
+		free(o->stream);
+		o->stream = ks_xstrdup(t);
+	}
+	o->maxlen = 100000;
+	if ((v = ydoc_get(n, "maxlen")) != NULL &&
+	    ydoc_uint(d, v, "maxlen", 1, UINT64_C(1) << 32, &u) == 0)
+		o->maxlen = (unsigned long)u;
+	if (ydoc_get(n, "path") != NULL)
+		ydiag_add(d, ydoc_get(n, "path"), "a redis-stream output has "
+		    "no path (url and stream say where)");
+	snprintf(name, sizeof(name), "redis-stream:%s", o->stream);
+	o->path = ks_xstrdup(name);
+}
+
 static void
 load_output(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 {
@@ -403,10 +447,15 @@ load_output(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 	memset(o, 0, sizeof(*o));
 	v = ydoc_get(n, "type");
 	t = ydoc_str(d, v ? v : n, "output type");
-	if (t != NULL && strcmp(t, "file") != 0)
-		ydiag_add(d, v, "unknown output type \"%s\" (expected file)",
-		    t);
+	if (t != NULL && strcmp(t, "file") != 0 &&
+	    strcmp(t, "redis-stream") != 0)
+		ydiag_add(d, v, "unknown output type \"%s\" (expected file or "
+		    "redis-stream)", t);
 	o->type = ks_xstrdup(t ? t : "file");
+	if (strcmp(o->type, "redis-stream") == 0) {
+		load_stream_output(d, n, o);
+		return;
+	}
 	v = ydoc_get(n, "path");
 	t = ydoc_str(d, v ? v : n, "output path");
 	o->path = config_path(c, t ? t : "-");
@@ -649,6 +698,8 @@ config_free(struct config *c)
 	for (i = 0; i < c->noutputs; i++) {
 		free(c->outputs[i].type);
 		free(c->outputs[i].path);
+		free(c->outputs[i].url);
+		free(c->outputs[i].stream);
 	}
 	free(c->outputs);
 	for (i = 0; i < c->noverrides; i++)

@@ -41,8 +41,11 @@ struct source_conf {
 };
 
 struct output_conf {
-	char		*type;		/* "file" */
-	char		*path;		/* "-" is stdout */
+	char		*type;		/* "file", "redis-stream" */
+	char		*path;		/* file: "-" is stdout; else a name */
+	char		*url;		/* redis-stream */
+	char		*stream;	/* redis-stream */
+	unsigned long	 maxlen;	/* redis-stream: entries kept, about */
 };
 
 /* Per-rule tuning from "rule_overrides:"; a negative value is "unset". */

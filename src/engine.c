@@ -50,7 +50,7 @@ static int
 open_sinks(struct engine *e, const struct config *cfg, const char *output,
     struct sink ***sinksp, size_t *np, char *err, size_t errlen)
 {
-	struct output_conf	 stdout_conf = { "file", "-" };
+	struct output_conf	 stdout_conf = { "file", "-", NULL, NULL, 0 };
 	const struct output_conf *outs;
 	struct sink		**sinks;
 	size_t			 n, i;
@@ -70,7 +70,8 @@ open_sinks(struct engine *e, const struct config *cfg, const char *output,
 	}
 	sinks = ks_xcalloc(n, sizeof(*sinks));
 	for (i = 0; i < n; i++) {
-		if ((sinks[i] = sink_open(&outs[i], err, errlen)) == NULL) {
+		if ((sinks[i] = sink_open(&outs[i], e->base, err, errlen)) ==
+		    NULL) {
 			while (i-- > 0)
 				sink_close(sinks[i]);
 			free(sinks);
@@ -98,6 +99,7 @@ engine_init_base(struct engine *e, struct config *cfg, struct ruleset *rs,
 	memset(e, 0, sizeof(*e));
 	e->cfg = cfg;
 	e->rs = rs;
+	e->base = base;
 	memset(&lim, 0, sizeof(lim));
 	lim.entries = cfg->limits.store_entries;
 	lim.base = base;
@@ -203,8 +205,12 @@ engine_event(struct engine *e, struct event *ev)
 void
 engine_drain(struct engine *e)
 {
+	size_t i;
+
 	if (e->store != NULL)
 		store_wait(e->store, 0);
+	for (i = 0; i < e->nsinks; i++)
+		sink_drain(e->sinks[i]);
 }
 
 void

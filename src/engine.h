@@ -35,6 +35,7 @@ struct engine {
 	struct sink		**sinks;
 	size_t			  nsinks;
 	struct output_conf	  override;	/* -o FILE */
+	struct event_base	 *base;		/* the daemon's loop, or NULL */
 	char			**inputs;	/* names, by event.input */
 	size_t			  ninputs;
 	struct alert_ctx	  actx;

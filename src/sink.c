@@ -11,11 +11,13 @@
 
 static const struct sink_backend *backends[] = {
 	&sink_file_backend,
+	&sink_redis_stream_backend,
 	NULL
 };
 
 struct sink *
-sink_open(const struct output_conf *conf, char *err, size_t errlen)
+sink_open(const struct output_conf *conf, struct event_base *base, char *err,
+    size_t errlen)
 {
 	struct sink	*s;
 	size_t		 i;
@@ -30,6 +32,7 @@ sink_open(const struct output_conf *conf, char *err, size_t errlen)
 	s = ks_xcalloc(1, sizeof(*s));
 	s->be = backends[i];
 	s->conf = conf;
+	s->base = base;
 	if (s->be->open(s, conf, err, errlen) == -1) {
 		free(s);
 		return NULL;
@@ -52,6 +55,12 @@ int
 sink_flush(struct sink *s)
 {
 	return s->be->flush ? s->be->flush(s) : 0;
+}
+
+int
+sink_drain(struct sink *s)
+{
+	return s->be->drain ? s->be->drain(s) : 0;
 }
 
 int

@@ -24,23 +24,31 @@ struct sink_backend {
 	int		(*flush)(struct sink *);
 	/* Reopens files (logrotate); may be NULL. */
 	int		(*reopen)(struct sink *);
+	/* Waits for queued writes to be answered; may be NULL. */
+	int		(*drain)(struct sink *);
 	void		(*close)(struct sink *);
 };
 
 struct sink {
 	const struct sink_backend	*be;
 	const struct output_conf	*conf;
+	struct event_base		*base;	/* NULL: none (replay) */
 	void				*priv;
 	uint64_t			 written;
 	uint64_t			 failed;
 };
 
-struct sink	*sink_open(const struct output_conf *, char *err, size_t errlen);
+struct event_base;
+
+struct sink	*sink_open(const struct output_conf *, struct event_base *,
+		    char *err, size_t errlen);
+int		 sink_drain(struct sink *);
 int		 sink_write(struct sink *, const char *json, size_t len);
 int		 sink_flush(struct sink *);
 int		 sink_reopen(struct sink *);
 void		 sink_close(struct sink *);
 
 extern const struct sink_backend sink_file_backend;
+extern const struct sink_backend sink_redis_stream_backend;
 
 #endif

@@ -9,14 +9,14 @@
 START_TEST(file_lines_and_reopen)
 {
 	char			 dir[] = "/tmp/kssink-XXXXXX", path[256], rot[256];
-	struct output_conf	 oc = { "file", path };
+	struct output_conf	 oc = { "file", path, NULL, NULL, 0 };
 	struct sink		*s;
 	char			 err[256], *text;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/alerts.jsonl", dir);
 	snprintf(rot, sizeof(rot), "%s/alerts.jsonl.1", dir);
-	s = sink_open(&oc, err, sizeof(err));
+	s = sink_open(&oc, NULL, err, sizeof(err));
 	ck_assert_msg(s != NULL, "%s", err);
 	ck_assert_int_eq(sink_write(s, "{\"a\":1}", 7), 0);
 	ck_assert_int_eq(sink_write(s, "{\"a\":2}", 7), 0);
@@ -41,11 +41,11 @@ END_TEST
 
 START_TEST(failures_are_counted_not_fatal)
 {
-	struct output_conf	 oc = { "file", "/dev/full" };
+	struct output_conf	 oc = { "file", "/dev/full", NULL, NULL, 0 };
 	struct sink		*s;
 	char			 err[256];
 
-	s = sink_open(&oc, err, sizeof(err));
+	s = sink_open(&oc, NULL, err, sizeof(err));
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(sink_write(s, "{}", 2), -1);
 	ck_assert_int_eq(sink_write(s, "{}", 2), -1);
@@ -56,13 +56,14 @@ END_TEST
 
 START_TEST(open_errors)
 {
-	struct output_conf	oc = { "file", "/nonexistent/dir/a.jsonl" };
-	struct output_conf	bad = { "carrier-pigeon", "-" };
+	struct output_conf	oc = { "file", "/nonexistent/dir/a.jsonl", NULL,
+				    NULL, 0 };
+	struct output_conf	bad = { "carrier-pigeon", "-", NULL, NULL, 0 };
 	char			err[256];
 
-	ck_assert_ptr_null(sink_open(&oc, err, sizeof(err)));
+	ck_assert_ptr_null(sink_open(&oc, NULL, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/dir/a.jsonl"));
-	ck_assert_ptr_null(sink_open(&bad, err, sizeof(err)));
+	ck_assert_ptr_null(sink_open(&bad, NULL, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "carrier-pigeon"));
 }
 END_TEST

@@ -93,3 +93,23 @@ cat "$T/all0.jsonl" "$T/all1.jsonl" "$T/all2.jsonl" > "$T/all.jsonl"
 [ "$(rules_of "$T/all.jsonl")" = "$(rules_of "$T/memory.jsonl")" ] ||
     fail "three at once: $(rules_of "$T/all.jsonl"), want $(rules_of "$T/memory.jsonl")"
 ok "three monitors at once on the whole incident: each alert once"
+
+# The SOC feed: {type: redis-stream}: one entry per alert, the document in
+# the field "alert", read back by a consumer group.
+sed -e "s|^outputs:.*||" -e "s|^  - {type: file, path: \"-\"}||" "$CONF" \
+    > "$T/stream.yml"
+cat >> "$T/stream.yml" <<YAML
+outputs:
+  - {type: redis-stream, url: "redis://127.0.0.1:$port/5", stream: "soc:alerts", maxlen: 1000}
+YAML
+sed -i -e "s|\[../../rules\]|[$SRC/rules]|" "$T/stream.yml"
+"$KS" check -c "$T/stream.yml" > /dev/null || fail "check: redis-stream output"
+"$KS" replay -q -c "$T/stream.yml" "$SRC/contrib/sample/incident.log"
+[ "$(redis-cli -p "$port" -n 5 xlen soc:alerts)" = 4 ] ||
+    fail "soc:alerts holds $(redis-cli -p "$port" -n 5 xlen soc:alerts) entries, want 4"
+redis-cli -p "$port" -n 5 xgroup create soc:alerts soc 0 >/dev/null
+redis-cli -p "$port" -n 5 --raw xreadgroup group soc consumer-1 count 100 \
+    streams soc:alerts '>' | grep '^{' > "$T/consumed.jsonl"
+$ALERTS same "$T/memory.jsonl" "$T/consumed.jsonl" ||
+    fail "the consumer group read other alerts"
+ok "redis-stream: 4 entries, read back by XREADGROUP, the memory store's alerts"
