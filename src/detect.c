@@ -87,6 +87,8 @@ struct dop {
 	uint64_t			 ord;		/* gstate.total, then */
 	struct evidence			*snap;		/* async store: the ring */
 	uint32_t			 nsnap;		/* as it was, then */
+	struct dist_value		*dsnap;		/* and the distinct */
+	uint32_t			 ndsnap;	/* values, then */
 	size_t				 klen;
 	char				 key[KEY_MAX];	/* group key */
 	char				 values[RULE_MAX_GROUP][ALERT_VALUE_MAX];
@@ -248,6 +250,8 @@ dop_free(struct detect *dt, struct dop *op)
 		return;
 	free(op->snap);
 	op->snap = NULL;
+	free(op->dsnap);
+	op->dsnap = NULL;
 	if (dt->nspare < KS_ARRAY_LEN(dt->spare))
 		dt->spare[dt->nspare++] = op;
 	else
@@ -264,6 +268,8 @@ dop_new(struct detect *dt, const struct rule_inst *in, struct evctx *cx)
 	op->dt = dt;
 	op->snap = NULL;
 	op->nsnap = 0;
+	op->dsnap = NULL;
+	op->ndsnap = 0;
 	op->in = in;
 	op->now = dt->clock;
 	memset(&op->w, 0, sizeof(op->w));
@@ -299,6 +305,18 @@ gstate_size(const struct detect *dt, const struct rule *r)
 
 	return sizeof(struct gstate) + dt->nevidence *
 	    sizeof(struct evidence) + d * sizeof(struct dist_value);
+}
+
+/* An answer that comes later must see the values as they are now. */
+static void
+snap_distinct(struct detect *dt, struct dop *op, struct gstate *g)
+{
+	if (!dt->async || g->ndist == 0)
+		return;
+	op->dsnap = ks_xcalloc(g->ndist, sizeof(*op->dsnap));
+	memcpy(op->dsnap, gs_dist(g, dt->nevidence), g->ndist *
+	    sizeof(*op->dsnap));
+	op->ndsnap = g->ndist;
 }
 
 /* Records the event in its group's local state. */
@@ -344,6 +362,7 @@ remember(struct detect *dt, struct dop *op, struct evctx *cx)
 		if (strcmp(dv[i].v, val) == 0) {
 			if (dv[i].ts < ev->ts)
 				dv[i].ts = ev->ts;
+			snap_distinct(dt, op, g);
 			return;
 		}
 	}
@@ -358,6 +377,7 @@ remember(struct detect *dt, struct dop *op, struct evctx *cx)
 	dv[i].ts = ev->ts;
 	dv[i].ord = op->ord;
 	ks_strlcpy(dv[i].v, val, sizeof(dv[i].v));
+	snap_distinct(dt, op, g);
 }
 
 static void
@@ -410,7 +430,11 @@ emit(struct detect *dt, struct dop *op, struct gstate *g)
 				ev[n++] = gs_evidence(g)[i];
 		}
 	}
-	if (g != NULL && g->dcap > 0) {
+	if (op->dsnap != NULL) {
+		for (i = 0; i < op->ndsnap; i++)
+			if (op->dsnap[i].ts > since)
+				dist[nd++] = op->dsnap[i].v;
+	} else if (g != NULL && g->dcap > 0) {
 		dv = gs_dist(g, dt->nevidence);
 		for (i = 0; i < g->ndist; i++)
 			if (dv[i].ts > since && dv[i].ord <= op->ord)
@@ -453,6 +477,7 @@ on_claim(void *arg, int err, int claimed)
 
 	if (answered(dt)) {
 		free(op->snap);
+		free(op->dsnap);
 		free(op);
 		return;
 	}
@@ -462,7 +487,14 @@ on_claim(void *arg, int err, int claimed)
 		claimed = 1;
 	}
 	g = lru_get(dt->groups, op->key, op->klen, NULL);
-	if (g != NULL)
+	/*
+	 * Our claim: we know when it ends.  A refused one says only that
+	 * someone holds the group (with a network store, perhaps our own
+	 * earlier claim whose answer came first): its end is not ours to
+	 * guess, and the store is asked again next time.
+	 */
+	if (g != NULL && claimed && g->cooldown_until < op->now +
+	    op->in->rule->cooldown)
 		g->cooldown_until = op->now + op->in->rule->cooldown;
 	if (claimed)
 		emit(dt, op, g);
@@ -501,6 +533,7 @@ on_window(void *arg, int err, const struct store_window *w)
 
 	if (answered(dt)) {
 		free(op->snap);
+		free(op->dsnap);
 		free(op);
 		return;
 	}

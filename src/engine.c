@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine.h"
 #include "enrich.h"
@@ -43,6 +44,31 @@ on_alert(void *arg, const struct alert *al)
 	free(text);
 	if (e->gate.written != NULL)
 		e->gate.written(e->gate.arg, id);
+}
+
+/* The Redis store went away, or came back (see store.h). */
+static void
+on_store(void *arg, int up, const char *where)
+{
+	struct engine	*e = arg;
+	struct alert	 al;
+	struct timespec	 now;
+	const struct rule *r = ruleset_rule(e->rs, up ? "store-recovered" :
+			    "store-degraded");
+
+	if (r == NULL || !r->enabled)
+		return;
+	memset(&al, 0, sizeof(al));
+	al.rule = r;
+	al.store = where;
+	/* event time, as for every alert; wall time before the first event */
+	al.ts = detect_clock(e->dt);
+	if (al.ts == 0) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		al.ts = (int64_t)now.tv_sec * KS_NSEC_PER_SEC + now.tv_nsec;
+	}
+	al.first_seen = al.last_seen = al.ts;
+	on_alert(e, &al);
 }
 
 /* Opens the sinks a config asks for (or output, or stdout). */
@@ -108,6 +134,7 @@ engine_init_base(struct engine *e, struct config *cfg, struct ruleset *rs,
 	if ((e->store = store_open(cfg->store, &lim, err, errlen)) == NULL)
 		return -1;
 	e->dt = detect_new(cfg, rs, e->store, on_alert, e);
+	store_set_notify(e->store, on_store, e);
 	e->actx.hostname = cfg->hostname;
 	return open_sinks(e, cfg, output, &e->sinks, &e->nsinks, err, errlen);
 }

@@ -36,6 +36,8 @@ struct rconn {
 	char			 what[16];
 	rconn_hook		*hook;
 	void			*hook_arg;
+	rconn_hook		*up_hook;
+	void			*up_arg;
 	struct pend		*head, *tail;
 	size_t			 pending;
 	struct event		*t_reconnect, *t_watch;
@@ -284,6 +286,15 @@ on_connect(const redisAsyncContext *ac, int status)
 	if (rc->down_logged)
 		log_info("%s %s: connected again", rc->what, rc->where);
 	rc->down_logged = 0;
+	if (rc->up_hook != NULL)
+		rc->up_hook(rc, rc->up_arg);
+}
+
+void
+rconn_on_up(struct rconn *rc, rconn_hook *fn, void *arg)
+{
+	rc->up_hook = fn;
+	rc->up_arg = arg;
 }
 
 static void
@@ -470,6 +481,37 @@ fail:
 		redisAsyncFree(rc->ac);
 	free_rconn(rc);
 	return NULL;
+}
+
+void
+rconn_poll(struct rconn *rc)
+{
+	if (rc->own_base)
+		event_base_loop(rc->base, EVLOOP_NONBLOCK);
+}
+
+void
+rconn_kick(struct rconn *rc)
+{
+	if (rc->ac != NULL || rc->closing)
+		return;
+	evtimer_del(rc->t_reconnect);
+	rc->reconnects++;
+	if (open_conn(rc) == -1)
+		schedule_reconnect(rc);
+}
+
+void
+rconn_run_for(struct rconn *rc, int64_t ns)
+{
+	struct timeval tv;
+
+	if (!rc->own_base)
+		return;
+	tv.tv_sec = ns / KS_NSEC_PER_SEC;
+	tv.tv_usec = (ns % KS_NSEC_PER_SEC) / 1000;
+	event_base_loopexit(rc->base, &tv);
+	event_base_dispatch(rc->base);
 }
 
 size_t

@@ -40,10 +40,18 @@ int		 rconn_accepts(const char *url);
 struct rconn	*rconn_open(const char *url, struct event_base *base,
 		    const char *what, rconn_hook *hook, void *hook_arg,
 		    char *err, size_t errlen);
+/* Called each time a connection is established. */
+void		 rconn_on_up(struct rconn *, rconn_hook *, void *arg);
 /* 0, or -1 (no connection: cb is not called). */
 int		 rconn_send(struct rconn *, int argc, const char **argv,
 		    const size_t *lens, rconn_cb *cb, void *arg);
 size_t		 rconn_pending(const struct rconn *);
+/* One turn of the loop, without waiting (a loop of its own only). */
+void		 rconn_poll(struct rconn *);
+/* Without a connection: try now, not at the next backoff. */
+void		 rconn_kick(struct rconn *);
+/* Runs the loop for at most ns (a loop of its own only). */
+void		 rconn_run_for(struct rconn *, int64_t ns);
 /* Runs the loop until at most max commands await a reply (bounded). */
 void		 rconn_wait(struct rconn *, size_t max);
 int		 rconn_up(const struct rconn *);

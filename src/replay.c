@@ -238,9 +238,14 @@ replay_run(struct engine *e, char *const *paths, int npaths,
 		struct slot *s = h.s[0];
 		engine_event(e, &s->ev);
 		events++;
-		/* a network store: a bounded pipeline of operations */
+		/*
+		 * A network store: a bounded pipeline of operations, and a
+		 * look at its connection now and then (reconnecting).
+		 */
 		if ((events & 63) == 0 && store_pending(e->store) > 4096)
 			store_wait(e->store, 1024);
+		else if ((events & 4095) == 0)
+			store_wait(e->store, SIZE_MAX);
 		if (input_next(s->in, e->rs, e->cfg, &s->ev) == 0) {
 			h.s[0] = h.s[--h.n];
 		}

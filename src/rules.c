@@ -31,8 +31,9 @@ static const char *agg_keys[] = {
 static const char *step_keys[] = { "match", "not", NULL };
 
 /*
- * Rules the daemon applies itself, because no event trips them: a source
- * that produces nothing.  They can be tuned with rule_overrides like any.
+ * Rules keysentry applies itself, because no event trips them: a source
+ * that produces nothing, a shared store that is gone.  They can be tuned
+ * with rule_overrides like any.
  */
 static const struct {
 	const char	*id, *name, *description, *runbook;
@@ -47,6 +48,16 @@ static const struct {
 	{ "source-resumed", "A silent source is producing lines again",
 	  "Lines are coming again from a source that had gone silent.",
 	  "docs/runbooks/source-silent.md", SEV_INFO },
+	{ "store-degraded", "The shared counter store is unavailable",
+	  "The Redis store did not answer (down, hanging, or unreachable). "
+	  "Detection goes on with this monitor's own counters, which see only "
+	  "this host's events: attacks spread over several hosts may stay "
+	  "under the thresholds until the store is back.",
+	  "docs/runbooks/store-degraded.md", SEV_HIGH },
+	{ "store-recovered", "The shared counter store is back",
+	  "The Redis store answers again; what this monitor counted meanwhile "
+	  "has been added to it.",
+	  "docs/runbooks/store-degraded.md", SEV_INFO },
 };
 
 /* A rule as parsed, before compilation: it still points into its YAML. */

@@ -83,6 +83,13 @@ store_stats(struct store *s, struct store_stats *st)
 	s->be->stats(s, st);
 }
 
+void
+store_set_notify(struct store *s, store_notify_fn *fn, void *arg)
+{
+	s->notify = fn;
+	s->notify_arg = arg;
+}
+
 size_t
 store_pending(struct store *s)
 {

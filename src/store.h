@@ -53,8 +53,12 @@ struct store_stats {
 	uint64_t	ops;
 	uint64_t	errors;
 	int		up;		/* connected (always 1 for memory) */
+	int		degraded;	/* counting locally for now */
 	uint64_t	pending;	/* operations awaiting a reply */
 	uint64_t	reconnects;
+	uint64_t	journal;	/* operations kept to add on recovery */
+	uint64_t	journal_dropped; /* beyond the journal's bound */
+	uint64_t	outages;
 };
 
 struct store;
@@ -83,10 +87,22 @@ struct store_backend {
 	void		(*wait)(struct store *, size_t max_pending);
 };
 
+/*
+ * A network store that loses its server goes on with local counters
+ * ("degraded") and says so, once, through this; and again when it is back
+ * ("recovered"), having added what it counted meanwhile.  where names the
+ * server, without credentials.
+ */
+typedef void store_notify_fn(void *arg, int up, const char *where);
+
 struct store {
 	const struct store_backend	*be;
 	void				*priv;
+	store_notify_fn			*notify;
+	void				*notify_arg;
 };
+
+void	store_set_notify(struct store *, store_notify_fn *, void *arg);
 
 /* Returns NULL with a message in err. */
 struct store	*store_open(const char *url, const struct store_limits *,

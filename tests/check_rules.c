@@ -72,7 +72,7 @@ START_TEST(shipped_rules_load)
 	rs = ruleset_load(c, &d);
 	ck_assert_msg(rs != NULL, "%s", d.n ? d.msgs[0] : "?");
 	ck_assert_uint_eq(ruleset_nfile_rules(rs), 5);
-	ck_assert_uint_eq(rs->nrules, 7);	/* and the two built in */
+	ck_assert_uint_eq(rs->nrules, 9);	/* and the four built in */
 	for (i = 0; i < 5; i++)
 		ck_assert_str_eq(rs->rules[i].id, ids[i]);	/* name order */
 	ck_assert(rs->rules[5].builtin);
@@ -80,6 +80,10 @@ START_TEST(shipped_rules_load)
 	ck_assert_int_eq(rs->rules[5].severity, SEV_HIGH);
 	ck_assert_str_eq(rs->rules[6].id, "source-resumed");
 	ck_assert_int_eq(rs->rules[6].severity, SEV_INFO);
+	ck_assert_str_eq(rs->rules[7].id, "store-degraded");
+	ck_assert_int_eq(rs->rules[7].severity, SEV_HIGH);
+	ck_assert_str_eq(rs->rules[8].id, "store-recovered");
+	ck_assert_int_eq(rs->rules[8].severity, SEV_INFO);
 	/* unexpected-source needs allowed_sources: jwks has none */
 	ck_assert_uint_eq(rs->ninsts, 9);
 	ck_assert_uint_eq(rs->nby_ep[0], 5);
