@@ -167,7 +167,28 @@ stats_write(const char *path, const struct engine *e, const struct follow *fl,
 	    ds.group_evictions);
 	store_stats(e->store, &ss);
 	help(f, "keysentry_store_up", "gauge", "1 if the store answers.");
-	fprintf(f, "keysentry_store_up{store=\"%s\"} 1\n", store_name(e->store));
+	fprintf(f, "keysentry_store_up{store=\"%s\"} %d\n", store_name(e->store),
+	    ss.up);
+	help(f, "keysentry_store_degraded", "gauge",
+	    "1 while counting locally because the shared store is away.");
+	fprintf(f, "keysentry_store_degraded %d\n", ss.degraded);
+	help(f, "keysentry_store_outages_total", "counter",
+	    "Times the shared store went away.");
+	fprintf(f, "keysentry_store_outages_total %" PRIu64 "\n", ss.outages);
+	help(f, "keysentry_store_pending", "gauge",
+	    "Store operations awaiting an answer.");
+	fprintf(f, "keysentry_store_pending %" PRIu64 "\n", ss.pending);
+	help(f, "keysentry_store_reconnects_total", "counter",
+	    "Connection attempts to the shared store after the first.");
+	fprintf(f, "keysentry_store_reconnects_total %" PRIu64 "\n",
+	    ss.reconnects);
+	help(f, "keysentry_store_log_entries", "gauge",
+	    "Recent operations kept to send again after an outage.");
+	fprintf(f, "keysentry_store_log_entries %" PRIu64 "\n", ss.journal);
+	help(f, "keysentry_store_log_dropped_total", "counter",
+	    "Recent operations dropped to stay under the log's bound.");
+	fprintf(f, "keysentry_store_log_dropped_total %" PRIu64 "\n",
+	    ss.journal_dropped);
 	help(f, "keysentry_store_entries", "gauge", "Keys in the store.");
 	fprintf(f, "keysentry_store_entries %" PRIu64 "\n", ss.entries);
 	help(f, "keysentry_store_evictions_total", "counter",
