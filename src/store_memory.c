@@ -74,7 +74,10 @@ drop_at(struct mem_val *v, uint32_t i)
 	v->n--;
 }
 
-/* Drops members at or before now - window. */
+/*
+ * Drops members at or before now - window (- max_skew: a monitor that is
+ * behind by up to max_skew still counts them, as with Redis).
+ */
 static void
 prune(struct mem_val *v, int64_t now, int64_t window)
 {
@@ -161,7 +164,7 @@ mem_window_add(struct store *s, const char *key, size_t klen,
 	while (v->n > cap)		/* the cap was lowered by a reload */
 		drop_at(v, 0);
 	v->cap = cap;
-	prune(v, now, window);
+	prune(v, now, window + ms->skew);
 	if (score > now - window)
 		insert_sorted(v, score, ks_hash(member, mlen));
 	summarize(v, now, window, ms->skew, &w);
@@ -181,7 +184,7 @@ mem_window_get(struct store *s, const char *key, size_t klen, int64_t now,
 	memset(&w, 0, sizeof(w));
 	v = lru_get(ms->map, key, klen, NULL);
 	if (v != NULL && v->type == MEM_WINDOW) {
-		prune(v, now, window);
+		prune(v, now, window + ms->skew);
 		summarize(v, now, window, ms->skew, &w);
 		if (v->n == 0)
 			lru_del(ms->map, key, klen);

@@ -45,10 +45,14 @@ ccb(void *arg, int err, int claimed)
 	r->claimed = claimed;
 }
 
+static int64_t skew;
+
 static struct store *
 open_store(size_t entries)
 {
 	struct store_limits	 lim = { entries, NULL, 0, NULL };
+
+	lim.skew = skew;
 	char			 err[256];
 	struct store		*s;
 
@@ -249,6 +253,43 @@ START_TEST(exact_against_brute_force)
 }
 END_TEST
 
+/*
+ * Two monitors whose clocks differ by 1.5 s (max_skew 2 s) count the same
+ * members: the one behind still sees what the one ahead added, and what
+ * the one ahead would have dropped already.
+ */
+START_TEST(skew_between_monitors)
+{
+	struct store	*s;
+	struct result	 r;
+	char		 k[128];
+
+	skew = 2 * S;
+	s = open_store(1000);
+	skew = 0;
+	strcpy(k, key("skew"));
+	ck_assert_uint_eq(add(s, k, "a1", 139 * S, 139 * S, 60 * S, 5, &r),
+	    1);
+	/* monitor A at 200: (140, 202] holds a2 only */
+	ck_assert_uint_eq(add(s, k, "a2", 200 * S, 200 * S, 60 * S, 5, &r),
+	    1);
+	/* monitor B, 1.5 s behind: (138.5, 200.5] holds a1, a2 and b1 */
+	ck_assert_uint_eq(add(s, k, "b1", 198 * S + S / 2, 198 * S + S / 2,
+	    60 * S, 5, &r), 3);
+	ck_assert_int_eq(r.w.oldest, 139 * S);
+	ck_assert_int_eq(r.w.newest, 200 * S);
+	/* B asks again: the same three */
+	memset(&r, 0, sizeof(r));
+	store_window_get(s, k, strlen(k), 198 * S + S / 2, 60 * S, 5, wcb, &r);
+	store_wait(s, 0);
+	ck_assert_uint_eq(r.w.count, 3);
+	/* with the clock of B, an event 2.5 s ahead is not counted yet */
+	ck_assert_uint_eq(add(s, k, "a3", 201 * S, 198 * S + S / 2, 60 * S, 5,
+	    &r), 3);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(bounded_by_entries)
 {
 	struct store		*s;
@@ -294,6 +335,7 @@ store_suite(const char *u)
 	tcase_add_test(tc, missing_key_counts_zero);
 	tcase_add_test(tc, claims);
 	tcase_add_test(tc, exact_against_brute_force);
+	tcase_add_test(tc, skew_between_monitors);
 	tcase_add_test(tc, bounded_by_entries);
 	tcase_add_test(tc, unknown_url);
 	suite_add_tcase(s, tc);
