@@ -18,6 +18,9 @@
                                      appear later, SIGUSR1
     live.py ledger                   SIGKILL right after an alert: once only
     live.py user                     user: nobody (as root)
+    live.py redis                    the Redis store while redis-server is
+                                     stopped (SIGSTOP) and killed (SIGKILL,
+                                     started again empty) under a run
     live.py dns                      allowed sources named by DNS, against
                                      a test DNS server (dnsd.py): a name
                                      that moves, a server that goes down,
@@ -582,6 +585,121 @@ def scenario_user():
         lv.cleanup()
 
 
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Redis:
+    """A throwaway redis-server on a free loopback port."""
+
+    def __init__(self, d):
+        self.dir = d
+        self.port = free_port()
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind",
+             "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=open(os.path.join(self.dir, "redis.log"), "a"))
+        t = time.time() + DEADLINE
+        while time.time() < t:
+            r = subprocess.run(["redis-cli", "-p", str(self.port), "ping"],
+                               capture_output=True, text=True)
+            if "PONG" in r.stdout:
+                return
+            time.sleep(0.05)
+        fail("redis-server did not start")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGCONT)
+        self.proc.kill()
+        self.proc.wait()
+
+
+def scenario_redis():
+    """keysentry run with the Redis store; in the middle of the incident
+    redis-server is stopped for 3 s, later killed and started again with
+    nothing in it.  The alerts are those of a replay with the memory
+    store; store-degraded and store-recovered come once per outage."""
+    if shutil.which("redis-server") is None:
+        print("SKIP: no redis-server")
+        sys.exit(77)
+    lv = Live()
+    rd = Redis(lv.dir)
+    try:
+        with open(lv.conf) as f:
+            text = f.read()
+        with open(lv.conf, "w") as f:
+            f.write("store: redis://127.0.0.1:%d/0\n" % rd.port + text)
+        truth, lines = incident(lv.dir, seed=5)
+        open(lv.log, "w").close()
+        lv.start()
+        third = len(lines) // 3
+
+        def feed(chunk):
+            with open(lv.log, "a") as f:
+                f.writelines(chunk)
+
+        def recovered(n):
+            lv.wait(lambda: count(lv, "store-recovered") == n,
+                    "store-recovered #%d" % n)
+
+        feed(lines[:third])
+        lv.wait_consumed(third)
+        rd.proc.send_signal(signal.SIGSTOP)      # hangs
+        feed(lines[third:2 * third])
+        lv.wait(lambda: count(lv, "store-degraded") == 1, "store-degraded")
+        lv.wait_consumed(2 * third)
+        rd.proc.send_signal(signal.SIGCONT)
+        recovered(1)
+        rd.proc.kill()                           # gone, and empty after
+        rd.proc.wait()
+        feed(lines[2 * third:])
+        lv.wait(lambda: count(lv, "store-degraded") == 2, "store-degraded #2")
+        lv.wait_consumed(len(lines))
+        rd.start()
+        recovered(2)
+        lv.stop()
+        for rule in ("store-degraded", "store-recovered"):
+            if count(lv, rule) != 2:
+                fail("%s raised %d times, want 2" % (rule, count(lv, rule)))
+        # the detections: those of a replay with the memory store
+        det = os.path.join(lv.dir, "detections.jsonl")
+        with open(lv.out) as f, open(det, "w") as o:
+            for line in f:
+                if '"store-degraded"' not in line and \
+                        '"store-recovered"' not in line:
+                    o.write(line)
+        mem = os.path.join(lv.dir, "memory.yml")
+        with open(mem, "w") as f:
+            f.write(text)
+        exp = os.path.join(lv.dir, "memory.jsonl")
+        subprocess.run([KS, "replay", "-q", "-c", mem, "-o", exp, truth],
+                       check=True)
+        r = subprocess.run(ALERTS + ["same", exp, det])
+        if r.returncode != 0:
+            lv.dump()
+            fail("the alerts under Redis failures differ from the memory "
+                 "store's")
+        subprocess.run(ALERTS + ["validate", os.path.join(
+            SRC, "docs/alert.schema.json"), lv.out], check=True)
+        keys = subprocess.run(["redis-cli", "-p", str(rd.port), "dbsize"],
+                              capture_output=True, text=True).stdout
+        if int(keys.strip() or 0) == 0:
+            fail("nothing sent again to the new redis-server")
+        print("ok: redis: stopped and killed under a run; the memory "
+              "store's alerts; degraded and recovered once per outage")
+    finally:
+        rd.stop()
+        lv.cleanup()
+
+
 class Dnsd:
     """tests/e2e/dnsd.py on a free loopback port, answers from a file."""
 
@@ -770,7 +888,7 @@ def main():
     elif what == "replaced":
         scenario_replaced()
     elif what in ("reload", "stdin", "silence", "glob", "ledger", "user",
-                  "dns"):
+                  "dns", "redis"):
         globals()["scenario_" + what]()
     else:
         sys.exit(__doc__)

@@ -1,5 +1,6 @@
 #!/bin/sh
-# The Redis store when Redis fails, in the middle of a replay: stopped
+# The Redis store when Redis fails, in the middle of a replay and of a
+# run (tests/e2e/live.py redis): stopped
 # (kill -STOP, then -CONT), and killed (kill -9) then started again with
 # its data lost.  Detection goes on with local counters; store-degraded is
 # raised once and store-recovered once; the alerts are those of the memory
@@ -69,3 +70,7 @@ run_with_failure() {	# what: stop | kill; db
 }
 run_with_failure stop 1
 run_with_failure kill 2
+
+# The same under keysentry run: stopped, then killed and started empty.
+export KS KS_SRCDIR="$SRC"
+"$PY" "$SRC/tests/e2e/live.py" redis
