@@ -396,23 +396,12 @@ load_stream_output(struct ydiag *d, const struct ydoc_node *n,
 	const struct ydoc_node	*v;
 	const char		*t;
 	unsigned long long	 u;
-	char			*h, *pa, *us, *pw, err[256], name[300];
-	int			 port, db;
+	char			 err[256], name[300];
 
 	v = ydoc_get(n, "url");
-	if ((t = ydoc_str(d, v ? v : n, "a redis-stream url")) != NULL) {
-		if (rconn_parse_url(t, &h, &port, &pa, &us, &pw, &db, err,
-		    sizeof(err)) == -1)
-			ydiag_add(d, v, "output url: %s", err);
-		else {
-			free(h);
-			free(pa);
-			free(us);
-			if (pw != NULL)
-				explicit_bzero(pw, strlen(pw));
-			free(pw);
-		}
-	}
+	if ((t = ydoc_str(d, v ? v : n, "a redis-stream url")) != NULL &&
+	    rconn_check_url(t, err, sizeof(err)) == -1)
+		ydiag_add(d, v, "output url: %s", err);
 	o->url = ks_xstrdup(t ? t : "");
 	o->stream = ks_xstrdup("keysentry:alerts");
 	if ((v = ydoc_get(n, "stream")) != NULL &&
@@ -551,21 +540,10 @@ config_from_doc(const char *path, struct ydoc *doc, struct ydiag *d)
 		load_limits(c, d, v);
 	if ((v = ydoc_get(root, "store")) != NULL &&
 	    (s = ydoc_str(d, v, "store")) != NULL) {
-		char *h, *pa, *u, *pw, err[256];
-		int port, db;
-		if (strncmp(s, "redis://", 8) == 0 ||
-		    strncmp(s, "unix://", 7) == 0) {
-			if (rconn_parse_url(s, &h, &port, &pa, &u, &pw,
-			    &db, err, sizeof(err)) == -1)
+		char err[256];
+		if (rconn_accepts(s)) {
+			if (rconn_check_url(s, err, sizeof(err)) == -1)
 				ydiag_add(d, v, "store: %s", err);
-			else {
-				free(h);
-				free(pa);
-				free(u);
-				if (pw != NULL)
-					explicit_bzero(pw, strlen(pw));
-				free(pw);
-			}
 		} else if (strcmp(s, "memory") != 0)
 			ydiag_add(d, v, "unknown store \"%s\" (expected memory, "
 			    "redis://[user:password@]host:port/db or "

@@ -186,6 +186,24 @@ fail:
 	return -1;
 }
 
+int
+rconn_check_url(const char *url, char *err, size_t errlen)
+{
+	char	*h, *p, *u, *pw;
+	int	 port, db;
+
+	if (rconn_parse_url(url, &h, &port, &p, &u, &pw, &db, err,
+	    errlen) == -1)
+		return -1;
+	free(h);
+	free(p);
+	free(u);
+	if (pw != NULL)
+		explicit_bzero(pw, strlen(pw));
+	free(pw);
+	return 0;
+}
+
 static void	schedule_reconnect(struct rconn *);
 
 static void

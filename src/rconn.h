@@ -61,6 +61,8 @@ const char	*rconn_where(const struct rconn *);
 /* Pending commands get no reply (their callbacks run with NULL). */
 void		 rconn_close(struct rconn *);
 
+/* Is the URL well formed?  0, or -1 with a message (no credentials). */
+int		 rconn_check_url(const char *url, char *err, size_t errlen);
 /* Exposed for tests: a redis:// or unix:// URL's parts. */
 int		 rconn_parse_url(const char *url, char **host, int *port,
 		    char **path, char **user, char **pass, int *db, char *err,

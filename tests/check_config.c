@@ -205,6 +205,62 @@ START_TEST(allowed_sources_by_name)
 }
 END_TEST
 
+START_TEST(redis_store_and_stream)
+{
+	struct ydiag	 d;
+	char		*path;
+	struct config	*c = load_text(
+	    "store: redis://keysentry:s3cret@redis.internal:6380/2\n"
+	    "key_prefix: 'ks:prod:'\n"
+	    "max_skew: 5s\n"
+	    "outputs:\n"
+	    "  - {type: redis-stream, url: 'unix:///run/redis.sock?db=1'}\n"
+	    "  - {type: redis-stream, url: 'redis://r:6379/0', stream: soc,"
+	    " maxlen: 500}\n", &d, &path);
+
+	ck_assert_msg(c != NULL, "%s", d.n ? d.msgs[0] : "?");
+	ck_assert_str_eq(c->key_prefix, "ks:prod:");
+	ck_assert_int_eq(c->max_skew, 5 * KS_NSEC_PER_SEC);
+	ck_assert_str_eq(c->outputs[0].stream, "keysentry:alerts");
+	ck_assert_uint_eq(c->outputs[0].maxlen, 100000);
+	ck_assert_str_eq(c->outputs[1].stream, "soc");
+	ck_assert_uint_eq(c->outputs[1].maxlen, 500);
+	ck_assert_str_eq(c->outputs[1].path, "redis-stream:soc");
+	config_free(c);
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+
+	c = load_text("store: redis://u:hunter2@h:99999/0\n"		/* 1 */
+	    "max_skew: 2m\n"						/* 2 */
+	    "outputs:\n"						/* 3 */
+	    "  - {type: redis-stream, url: redis://r/x, path: /a}\n",	/* 4 */
+	    &d, &path);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(d.total, 4);
+	{
+		static const char *want[] = { ":1:8: store: redis://***@h:"
+		    "99999/0: bad port", ":2:11: max_skew must be at most 60s",
+		    ":4:31: output url: redis://r/x: the path must be a "
+		    "database number", ":4:50: a redis-stream output has no "
+		    "path" };
+		size_t i, j;
+		for (i = 0; i < 4; i++) {
+			for (j = 0; j < d.n; j++)
+				if (strstr(d.msgs[j], want[i]) != NULL)
+					break;
+			ck_assert_msg(j < d.n, "missing %s (first: %s)", want[i],
+			    d.msgs[0]);
+		}
+		for (j = 0; j < d.n; j++)
+			ck_assert_ptr_null(strstr(d.msgs[j], "hunter2"));
+	}
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
 START_TEST(missing_file_and_syntax_error)
 {
 	struct ydiag	 d;
@@ -299,6 +355,7 @@ config_suite(void)
 	tcase_add_test(tc, relative_paths_follow_the_file);
 	tcase_add_test(tc, every_error_is_reported_with_its_place);
 	tcase_add_test(tc, allowed_sources_by_name);
+	tcase_add_test(tc, redis_store_and_stream);
 	tcase_add_test(tc, missing_file_and_syntax_error);
 	tcase_add_test(tc, fields_overrides_and_limits);
 	tcase_add_test(tc, bad_field_path_in_a_list);
