@@ -34,6 +34,15 @@ help(FILE *f, const char *name, const char *type, const char *text)
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
+/* A metric without labels: its HELP, TYPE and value. */
+static void
+scalar(FILE *f, const char *name, const char *type, const char *text,
+    uint64_t v)
+{
+	help(f, name, type, text);
+	fprintf(f, "%s %" PRIu64 "\n", name, v);
+}
+
 static void
 per_source(FILE *f, const struct follow *fl, const char *name,
     const char *type, const char *text, int which, double now)
@@ -137,11 +146,12 @@ stats_write(const char *path, const struct engine *e, const struct follow *fl,
 		}
 	}
 	detect_stats(e->dt, &ds);
-	help(f, "keysentry_events_total", "counter", "Events detected on.");
-	fprintf(f, "keysentry_events_total %" PRIu64 "\n", ds.events);
-	help(f, "keysentry_events_late_total", "counter",
-	    "Events older than allowed_lateness, not used.");
-	fprintf(f, "keysentry_events_late_total %" PRIu64 "\n", ds.late);
+	scalar(f, "keysentry_events_total", "counter",
+	    "Events detected on.",
+	    ds.events);
+	scalar(f, "keysentry_events_late_total", "counter",
+	    "Events older than allowed_lateness, not used.",
+	    ds.late);
 	help(f, "keysentry_alerts_total", "counter",
 	    "Alerts raised, by rule.");
 	help(f, "keysentry_alerts_suppressed_total", "counter",
@@ -152,52 +162,48 @@ stats_write(const char *path, const struct engine *e, const struct follow *fl,
 		fprintf(f, "keysentry_alerts_suppressed_total{rule=\"%s\"} %"
 		    PRIu64 "\n", e->rs->rules[i].id, rst[i].suppressed);
 	}
-	help(f, "keysentry_alerts_written_total", "counter",
-	    "Alerts written to the outputs.");
-	fprintf(f, "keysentry_alerts_written_total %" PRIu64 "\n", e->alerts);
-	help(f, "keysentry_alerts_held_total", "counter",
-	    "Alerts held back: raised again while re-reading after a restart.");
-	fprintf(f, "keysentry_alerts_held_total %" PRIu64 "\n",
+	scalar(f, "keysentry_alerts_written_total", "counter",
+	    "Alerts written to the outputs.",
+	    e->alerts);
+	scalar(f, "keysentry_alerts_held_total", "counter",
+	    "Alerts held back: raised again while re-reading after a restart.",
 	    e->held + e->duplicates);
-	help(f, "keysentry_groups", "gauge", "Detector groups held.");
-	fprintf(f, "keysentry_groups %" PRIu64 "\n", ds.groups);
-	help(f, "keysentry_group_evictions_total", "counter",
-	    "Detector groups evicted to stay under limits.groups.");
-	fprintf(f, "keysentry_group_evictions_total %" PRIu64 "\n",
+	scalar(f, "keysentry_groups", "gauge",
+	    "Detector groups held.",
+	    ds.groups);
+	scalar(f, "keysentry_group_evictions_total", "counter",
+	    "Detector groups evicted to stay under limits.groups.",
 	    ds.group_evictions);
 	store_stats(e->store, &ss);
 	help(f, "keysentry_store_up", "gauge", "1 if the store answers.");
 	fprintf(f, "keysentry_store_up{store=\"%s\"} %d\n", store_name(e->store),
 	    ss.up);
-	help(f, "keysentry_store_degraded", "gauge",
-	    "1 while counting locally because the shared store is away.");
-	fprintf(f, "keysentry_store_degraded %d\n", ss.degraded);
-	help(f, "keysentry_store_outages_total", "counter",
-	    "Times the shared store went away.");
-	fprintf(f, "keysentry_store_outages_total %" PRIu64 "\n", ss.outages);
-	help(f, "keysentry_store_pending", "gauge",
-	    "Store operations awaiting an answer.");
-	fprintf(f, "keysentry_store_pending %" PRIu64 "\n", ss.pending);
-	help(f, "keysentry_store_reconnects_total", "counter",
-	    "Connection attempts to the shared store after the first.");
-	fprintf(f, "keysentry_store_reconnects_total %" PRIu64 "\n",
+	scalar(f, "keysentry_store_degraded", "gauge",
+	    "1 while counting locally because the shared store is away.",
+	    ss.degraded);
+	scalar(f, "keysentry_store_outages_total", "counter",
+	    "Times the shared store went away.",
+	    ss.outages);
+	scalar(f, "keysentry_store_pending", "gauge",
+	    "Store operations awaiting an answer.",
+	    ss.pending);
+	scalar(f, "keysentry_store_reconnects_total", "counter",
+	    "Connection attempts to the shared store after the first.",
 	    ss.reconnects);
-	help(f, "keysentry_store_log_entries", "gauge",
-	    "Recent operations kept to send again after an outage.");
-	fprintf(f, "keysentry_store_log_entries %" PRIu64 "\n", ss.journal);
-	help(f, "keysentry_store_log_dropped_total", "counter",
-	    "Recent operations dropped to stay under the log's bound.");
-	fprintf(f, "keysentry_store_log_dropped_total %" PRIu64 "\n",
+	scalar(f, "keysentry_store_log_entries", "gauge",
+	    "Recent operations kept to send again after an outage.",
+	    ss.journal);
+	scalar(f, "keysentry_store_log_dropped_total", "counter",
+	    "Recent operations dropped to stay under the log's bound.",
 	    ss.journal_dropped);
-	help(f, "keysentry_store_entries", "gauge", "Keys in the store.");
-	fprintf(f, "keysentry_store_entries %" PRIu64 "\n", ss.entries);
-	help(f, "keysentry_store_evictions_total", "counter",
-	    "Keys evicted to stay under limits.store_entries.");
-	fprintf(f, "keysentry_store_evictions_total %" PRIu64 "\n",
+	scalar(f, "keysentry_store_entries", "gauge",
+	    "Keys in the store.",
+	    ss.entries);
+	scalar(f, "keysentry_store_evictions_total", "counter",
+	    "Keys evicted to stay under limits.store_entries.",
 	    ss.evictions);
-	help(f, "keysentry_store_errors_total", "counter",
-	    "Store operations that failed.");
-	fprintf(f, "keysentry_store_errors_total %" PRIu64 "\n",
+	scalar(f, "keysentry_store_errors_total", "counter",
+	    "Store operations that failed.",
 	    ss.errors + ds.store_errors);
 	help(f, "keysentry_output_written_total", "counter",
 	    "Alerts written, by output.");
@@ -220,26 +226,21 @@ stats_write(const char *path, const struct engine *e, const struct follow *fl,
 	if (sd->resolver != NULL) {
 		struct resolver_stats rs;
 		resolver_stats(sd->resolver, &rs);
-		help(f, "keysentry_dns_names", "gauge",
-		    "Allowed sources named by DNS.");
-		fprintf(f, "keysentry_dns_names %zu\n", rs.names);
-		help(f, "keysentry_dns_names_failing", "gauge",
+		scalar(f, "keysentry_dns_names", "gauge",
+		    "Allowed sources named by DNS.", rs.names);
+		scalar(f, "keysentry_dns_names_failing", "gauge",
 		    "Names whose last resolution got no answer (they keep "
-		    "their previous addresses).");
-		fprintf(f, "keysentry_dns_names_failing %zu\n", rs.failing);
-		help(f, "keysentry_dns_addresses", "gauge",
-		    "Addresses the names resolve to now.");
-		fprintf(f, "keysentry_dns_addresses %zu\n", rs.addresses);
+		    "their previous addresses).", rs.failing);
+		scalar(f, "keysentry_dns_addresses", "gauge",
+		    "Addresses the names resolve to now.", rs.addresses);
 		help(f, "keysentry_dns_resolutions_total", "counter",
 		    "Name resolutions, by result.");
 		fprintf(f, "keysentry_dns_resolutions_total{result=\"answer\"} %"
 		    PRIu64 "\n", rs.answers);
 		fprintf(f, "keysentry_dns_resolutions_total{result=\"failed\"} %"
 		    PRIu64 "\n", rs.failures);
-		help(f, "keysentry_dns_changes_total", "counter",
-		    "Answers that changed a name's addresses.");
-		fprintf(f, "keysentry_dns_changes_total %" PRIu64 "\n",
-		    rs.changes);
+		scalar(f, "keysentry_dns_changes_total", "counter",
+		    "Answers that changed a name's addresses.", rs.changes);
 	}
 	if (fclose(f) != 0 || rename(tmp, path) == -1) {
 		failed(path);
