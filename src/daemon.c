@@ -29,6 +29,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "follow.h"
+#include "kstime.h"
 #include "log.h"
 #include "resolve.h"
 #include "state.h"
@@ -51,14 +52,6 @@ struct daemon {
 	int				 stopping;
 };
 
-static int64_t
-wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * KS_NSEC_PER_SEC + ts.tv_nsec;
-}
 
 static struct timeval
 tv_of(int64_t ns)
@@ -144,7 +137,7 @@ source_name(const struct daemon *dm, size_t i)
 static void
 arm_silence(struct daemon *dm)
 {
-	int64_t	now = wall_ns(), next = INT64_MAX, s;
+	int64_t	now = kstime_now(), next = INT64_MAX, s;
 	size_t	i;
 	struct timeval tv;
 
@@ -166,7 +159,7 @@ static void
 on_silence(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon	*dm = arg;
-	int64_t		 now = wall_ns(), s;
+	int64_t		 now = kstime_now(), s;
 	size_t		 i;
 
 	(void)fd;
@@ -235,7 +228,7 @@ static void
 hook_lines(void *arg, size_t i)
 {
 	struct daemon	*dm = arg;
-	int64_t		 now = wall_ns();
+	int64_t		 now = kstime_now();
 	struct timeval	 sec = { 1, 0 };
 
 	/* positions changed: saved within a second (and at exit) */
@@ -322,7 +315,7 @@ static void
 resize_sources(struct daemon *dm)
 {
 	size_t	n = follow_nsources(dm->follow), i;
-	int64_t	now = wall_ns();
+	int64_t	now = kstime_now();
 
 	dm->last = ks_xreallocarray(dm->last, n + 1, sizeof(*dm->last));
 	dm->silent = ks_xreallocarray(dm->silent, n + 1, sizeof(*dm->silent));
@@ -393,7 +386,7 @@ reload(struct daemon *dm)
 	resize_sources(dm);
 	arm_stats(dm);
 	dm->sd.reloads_ok++;
-	dm->sd.last_reload_ok = wall_ns();
+	dm->sd.last_reload_ok = kstime_now();
 	log_info("reloaded: %zu rules, %zu sources", dm->eng.rs->nrules,
 	    cfg->nsources);
 }
@@ -606,7 +599,7 @@ daemon_run(const struct daemon_opts *o)
 	fo.warmup = warmup_of(cfg, dm.eng.rs);
 	dm.follow = follow_new(dm.base, dm.state, &fo, &fh, &dm);
 	dm.t_silence = evtimer_new(dm.base, on_silence, &dm);
-	dm.sd.started = wall_ns();
+	dm.sd.started = kstime_now();
 	if (follow_configure(dm.follow, cfg, dm.eng.rs, cfg->limits.max_line,
 	    err, sizeof(err)) == -1) {
 		log_warnx("%s", err);

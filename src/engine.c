@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "engine.h"
 #include "enrich.h"
+#include "kstime.h"
 #include "log.h"
 #include "util.h"
 
@@ -52,7 +52,6 @@ on_store(void *arg, int up, const char *where)
 {
 	struct engine	*e = arg;
 	struct alert	 al;
-	struct timespec	 now;
 	const struct rule *r = ruleset_rule(e->rs, up ? "store-recovered" :
 			    "store-degraded");
 
@@ -63,10 +62,8 @@ on_store(void *arg, int up, const char *where)
 	al.store = where;
 	/* event time, as for every alert; wall time before the first event */
 	al.ts = detect_clock(e->dt);
-	if (al.ts == 0) {
-		clock_gettime(CLOCK_REALTIME, &now);
-		al.ts = (int64_t)now.tv_sec * KS_NSEC_PER_SEC + now.tv_nsec;
-	}
+	if (al.ts == 0)
+		al.ts = kstime_now();
 	al.first_seen = al.last_seen = al.ts;
 	on_alert(e, &al);
 }

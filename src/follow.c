@@ -32,6 +32,7 @@
 #include <event2/event.h>
 
 #include "follow.h"
+#include "kstime.h"
 #include "log.h"
 #include "util.h"
 
@@ -132,14 +133,6 @@ static void	on_stdin(evutil_socket_t, short, void *);
 static void	arm_poll(struct follow *);
 static void	scan_source(struct fsrc *);
 
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * KS_NSEC_PER_SEC + ts.tv_nsec;
-}
 
 /*
  * The clock file timestamps come from (tick-granular), minus a tick: a
@@ -155,14 +148,6 @@ mtime_clock_ns(void)
 	    20 * 1000000;
 }
 
-static int64_t
-wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * KS_NSEC_PER_SEC + ts.tv_nsec;
-}
 
 /* ------------------------------------------------------------------ */
 /* inotify bookkeeping                                                 */
@@ -478,7 +463,7 @@ add_file(struct fsrc *src, const char *path, int fd, const struct stat *sb,
 	ff->ino = (uint64_t)sb->st_ino;
 	ff->fd = fd;
 	ff->lines_base = lines;
-	ff->idle_since = mono_ns();
+	ff->idle_since = kstime_monotonic();
 	ff->size_seen = (uint64_t)sb->st_size;
 	if (lseek(fd, (off_t)warm, SEEK_SET) == -1)
 		log_warn("%s: seek", path);
@@ -803,7 +788,7 @@ mark_rotated(struct ffile *ff)
 	log_debug("%s: inode %" PRIu64 " lost its name; reading it until it "
 	    "is idle", ff->path, ff->ino);
 	ff->rotated = 1;
-	ff->idle_since = mono_ns();
+	ff->idle_since = kstime_monotonic();
 	ff->src->stats.rotations++;
 	queue_file(ff->src->f, ff);
 }
@@ -1034,13 +1019,13 @@ read_file(struct ffile *ff)
 			recover_truncated(ff);
 		if ((uint64_t)sb.st_size != ff->size_seen) {
 			ff->size_seen = (uint64_t)sb.st_size;
-			ff->idle_since = mono_ns();
+			ff->idle_since = kstime_monotonic();
 		}
 	}
 	before = input_stats(ff->in)->read;
 	n = pump(ff, TURN_RECORDS);
 	if (input_stats(ff->in)->read != before) {
-		src->stats.last_line = wall_ns();
+		src->stats.last_line = kstime_now();
 		f->dirty = 1;
 		if (f->h.lines != NULL)
 			f->h.lines(f->arg, src->index);
@@ -1064,7 +1049,7 @@ read_stdin(struct ffile *ff)
 			break;
 	}
 	if (input_stats(ff->in)->read != before) {
-		ff->src->stats.last_line = wall_ns();
+		ff->src->stats.last_line = kstime_now();
 		if (f->h.lines != NULL)
 			f->h.lines(f->arg, ff->src->index);
 	}
@@ -1161,7 +1146,7 @@ expire_rotated(struct follow *f)
 {
 	struct fsrc	*src;
 	struct ffile	*ff, *next;
-	int64_t		 now = mono_ns();
+	int64_t		 now = kstime_monotonic();
 
 	for (src = f->srcs; src != NULL; src = src->next) {
 		for (ff = src->files; ff != NULL; ff = next) {

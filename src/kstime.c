@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "kstime.h"
 #include "util.h"
@@ -290,4 +291,22 @@ kstime_format(int64_t ns, char *buf, size_t size)
 		snprintf(buf, size, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%09"
 		    PRId64 "Z", y, m, d, rem / 3600, rem / 60 % 60, rem % 60,
 		    sub);
+}
+
+int64_t
+kstime_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * KS_NSEC_PER_SEC + ts.tv_nsec;
+}
+
+int64_t
+kstime_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * KS_NSEC_PER_SEC + ts.tv_nsec;
 }

@@ -32,6 +32,9 @@ int	kstime_parse_any(const char *s, size_t len, int64_t *ns);
 void	kstime_format(int64_t ns, char *buf, size_t size);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
+/* The wall clock (CLOCK_REALTIME) and a monotonic one, in ns. */
+int64_t	kstime_now(void);
+int64_t	kstime_monotonic(void);
 int64_t	kstime_days_from_civil(int64_t y, unsigned int m, unsigned int d);
 
 #endif

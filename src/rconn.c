@@ -12,6 +12,7 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/adapters/libevent.h>
 
+#include "kstime.h"
 #include "log.h"
 #include "rconn.h"
 #include "util.h"
@@ -46,14 +47,6 @@ struct rconn {
 	uint64_t		 reconnects;
 };
 
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * KS_NSEC_PER_SEC + ts.tv_nsec;
-}
 
 int
 rconn_accepts(const char *url)
@@ -254,7 +247,7 @@ rconn_send(struct rconn *rc, int argc, const char **argv, const size_t *lens,
 	p->rc = rc;
 	p->cb = cb;
 	p->arg = arg;
-	p->t = mono_ns();
+	p->t = kstime_monotonic();
 	p->prev = rc->tail;
 	if (rc->tail != NULL)
 		rc->tail->next = p;
@@ -417,7 +410,7 @@ on_watch(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (rc->head == NULL || rc->ac == NULL)
 		return;
-	if (mono_ns() - rc->head->t > RCONN_TIMEOUT_NS) {
+	if (kstime_monotonic() - rc->head->t > RCONN_TIMEOUT_NS) {
 		redisAsyncContext *ac = rc->ac;
 		log_warnx("%s %s: no reply for %" PRId64 " s; dropping the "
 		    "connection", rc->what, rc->where,

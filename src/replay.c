@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kstime.h"
 #include "log.h"
 #include "replay.h"
 #include "source.h"
@@ -106,10 +107,7 @@ replay_decoder_opts(const struct config *cfg, const char *path)
 static double
 now_seconds(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)kstime_monotonic() / 1e9;
 }
 
 static void

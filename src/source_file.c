@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "kstime.h"
 #include "log.h"
 #include "source.h"
 #include "util.h"
@@ -279,11 +280,8 @@ input_record(struct input *in, const struct ruleset *rs,
 		report(in, err.column, err.msg);
 		return 0;
 	}
-	if (!(ev->flags & EV_HAS_TIME) && in->wallclock) {
-		struct timespec now;
-		clock_gettime(CLOCK_REALTIME, &now);
-		ev->ts = (int64_t)now.tv_sec * KS_NSEC_PER_SEC + now.tv_nsec;
-	} else if (!(ev->flags & EV_HAS_TIME)) {
+	if (!(ev->flags & EV_HAS_TIME) && in->wallclock)
+		ev->ts = kstime_now(); else if (!(ev->flags & EV_HAS_TIME)) {
 		if (!in->have_ts) {
 			in->st.no_time++;
 			report(in, 0, "record has no time, and no earlier "

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "kstime.h"
 #include "log.h"
 #include "state.h"
 #include "util.h"
@@ -348,12 +349,7 @@ state_save(struct state *st, const struct pos *p, size_t n,
 	int	 rc = 0;
 
 	json_object_set_new(doc, "version", json_integer(1));
-	{
-		struct timespec now;
-		clock_gettime(CLOCK_REALTIME, &now);
-		json_object_set_new(doc, "saved_at", json_integer(
-		    (json_int_t)now.tv_sec * 1000000000 + now.tv_nsec));
-	}
+	json_object_set_new(doc, "saved_at", json_integer(kstime_now()));
 	for (i = 0; i < n; i++) {
 		f = json_object();
 		json_object_set_new(f, "source", json_string(p[i].source));

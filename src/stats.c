@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kstime.h"
 #include "log.h"
 #include "stats.h"
 #include "util.h"
@@ -92,14 +93,12 @@ stats_write(const char *path, const struct engine *e, const struct follow *fl,
 	const struct detect_rule_stats	*rst = detect_rule_stats(e->dt);
 	struct detect_stats		 ds;
 	struct store_stats		 ss;
-	struct timespec			 ts;
 	double				 now;
 	char				*tmp;
 	FILE				*f;
 	size_t				 i;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	now = (double)kstime_now() / 1e9;
 	tmp = ks_xmalloc(strlen(path) + 16);
 	sprintf(tmp, "%s.tmp.%ld", path, (long)getpid());
 	if ((f = fopen(tmp, "w")) == NULL) {
