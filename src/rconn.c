@@ -445,12 +445,25 @@ free_rconn(struct rconn *rc)
 	free(rc);
 }
 
+void
+rconn_run_for(struct rconn *rc, int64_t ns)
+{
+	struct timeval tv;
+
+	if (!rc->own_base)
+		return;
+	tv.tv_sec = ns / KS_NSEC_PER_SEC;
+	tv.tv_usec = (ns % KS_NSEC_PER_SEC) / 1000;
+	event_base_loopexit(rc->base, &tv);
+	event_base_dispatch(rc->base);
+}
+
 struct rconn *
 rconn_open(const char *url, struct event_base *base, const char *what,
     rconn_hook *hook, void *hook_arg, char *err, size_t errlen)
 {
 	struct rconn	*rc = ks_xcalloc(1, sizeof(*rc));
-	int		 i;
+	int64_t		 deadline;
 
 	if (rconn_parse_url(url, &rc->host, &rc->port, &rc->path, &rc->user,
 	    &rc->pass, &rc->db, err, errlen) == -1) {
@@ -477,9 +490,15 @@ rconn_open(const char *url, struct event_base *base, const char *what,
 	if (open_conn(rc) == -1 && rc->own_base)
 		goto fail;
 	if (rc->own_base) {
-		/* replay: a server that is not there is an error, not a wait */
-		for (i = 0; i < 500 && rc->ac != NULL && !rc->connected; i++)
-			event_base_loop(rc->base, EVLOOP_ONCE);
+		/*
+		 * replay: a server that is not there is an error, not a wait;
+		 * one that does not answer (packets dropped) too, after
+		 * RCONN_TIMEOUT, not after the kernel's connect timeout
+		 */
+		deadline = kstime_monotonic() + RCONN_TIMEOUT_NS;
+		while (rc->ac != NULL && !rc->connected &&
+		    kstime_monotonic() < deadline)
+			rconn_run_for(rc, KS_NSEC_PER_SEC / 20);
 		if (!rc->connected)
 			goto fail;
 	} else if (rc->ac == NULL)
@@ -512,18 +531,6 @@ rconn_kick(struct rconn *rc)
 		schedule_reconnect(rc);
 }
 
-void
-rconn_run_for(struct rconn *rc, int64_t ns)
-{
-	struct timeval tv;
-
-	if (!rc->own_base)
-		return;
-	tv.tv_sec = ns / KS_NSEC_PER_SEC;
-	tv.tv_usec = (ns % KS_NSEC_PER_SEC) / 1000;
-	event_base_loopexit(rc->base, &tv);
-	event_base_dispatch(rc->base);
-}
 
 size_t
 rconn_pending(const struct rconn *rc)
