@@ -659,11 +659,27 @@ static int
 missed_cmp(const void *a, const void *b)
 {
 	const struct missed *x = a, *y = b;
+	int64_t mx = (int64_t)x->sb.st_mtim.tv_sec * KS_NSEC_PER_SEC +
+		    x->sb.st_mtim.tv_nsec;
+	int64_t my = (int64_t)y->sb.st_mtim.tv_sec * KS_NSEC_PER_SEC +
+		    y->sb.st_mtim.tv_nsec;
+	int64_t cx = (int64_t)x->sb.st_ctim.tv_sec * KS_NSEC_PER_SEC +
+		    x->sb.st_ctim.tv_nsec;
+	int64_t cy = (int64_t)y->sb.st_ctim.tv_sec * KS_NSEC_PER_SEC +
+		    y->sb.st_ctim.tv_nsec;
 
-	if (x->sb.st_mtim.tv_sec != y->sb.st_mtim.tv_sec)
-		return x->sb.st_mtim.tv_sec < y->sb.st_mtim.tv_sec ? -1 : 1;
-	if (x->sb.st_mtim.tv_nsec != y->sb.st_mtim.tv_nsec)
-		return x->sb.st_mtim.tv_nsec < y->sb.st_mtim.tv_nsec ? -1 : 1;
+	/*
+	 * Oldest first: by last write.  File times move in clock ticks, so
+	 * generations rotated within one tick tie; then the one renamed
+	 * first, then the one created first (inode numbers grow), so that
+	 * ties never come out in qsort's arbitrary order.
+	 */
+	if (mx != my)
+		return mx < my ? -1 : 1;
+	if (cx != cy)
+		return cx < cy ? -1 : 1;
+	if (x->sb.st_ino != y->sb.st_ino)
+		return x->sb.st_ino < y->sb.st_ino ? -1 : 1;
 	return 0;
 }
 

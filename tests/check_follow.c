@@ -407,6 +407,43 @@ START_TEST(replaced_while_stopped)
 }
 END_TEST
 
+/*
+ * Generations rotated while stopped, so fast that they share one mtime
+ * (file times move in clock ticks): read oldest first all the same.
+ */
+START_TEST(missed_generations_with_one_mtime)
+{
+	struct fx	x;
+	char		gen[4096];
+	struct timespec	t[2];
+	int		g;
+
+	setup(&x, "");
+	append(x.log, 1, 10);
+	start(&x, 1);
+	run_until(&x, 10, "first run");
+	stop(&x);
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec += 2;		/* after the positions were saved */
+	t[1] = t[0];
+	for (g = 1; g <= 6; g++) {
+		snprintf(gen, sizeof(gen), "%s.%d", x.log, g);
+		if (g > 1)
+			append(x.log, (unsigned int)g * 10 - 9,
+			    (unsigned int)g * 10);
+		ck_assert_int_eq(rename(x.log, gen), 0);
+		if (g > 1)
+			ck_assert_int_eq(utimensat(AT_FDCWD, gen, t, 0), 0);
+		usleep(2000);		/* renamed one after the other */
+	}
+	append(x.log, 61, 70);
+	start(&x, 0);
+	run_until(&x, 70, "the generations and the new file");
+	all_once(&x, 1, 70);		/* in order, none twice */
+	teardown(&x);
+}
+END_TEST
+
 START_TEST(helpers)
 {
 	char	*p = ks_tempfile(NULL, "one\ntwo\nthree", 13);
@@ -439,6 +476,7 @@ follow_suite(void)
 	tcase_add_test(tc, polling_when_asked);
 	tcase_add_test(tc, restart_resumes);
 	tcase_add_test(tc, replaced_while_stopped);
+	tcase_add_test(tc, missed_generations_with_one_mtime);
 	tcase_add_test(tc, helpers);
 	suite_add_tcase(s, tc);
 	return s;
