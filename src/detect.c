@@ -57,15 +57,11 @@ struct detect {
 	struct lru			*groups;
 	int64_t				 clock;
 	int				 clock_set;
-	uint64_t			 seq;
-	uint8_t				 monitor[8];	/* member prefix */
 	unsigned int			 nevidence;
 	struct detect_stats		 st;
 	struct detect_rule_stats	*rst;
 	char				**prefix;	/* per instance */
 	size_t				 *prefixlen;
-	struct dop			 *spare[16];	/* freed ops, reused */
-	unsigned int			  nspare;
 	size_t				  ninsts;
 	/*
 	 * Store operations not answered yet.  A detector freed (a reload)
@@ -89,9 +85,11 @@ struct dop {
 	uint32_t			 nsnap;		/* as it was, then */
 	struct dist_value		*dsnap;		/* and the distinct */
 	uint32_t			 ndsnap;	/* values, then */
+	/* the group's values: key + voff[i], vlen[i] bytes */
+	uint16_t			 voff[RULE_MAX_GROUP];
+	uint16_t			 vlen[RULE_MAX_GROUP];
 	size_t				 klen;
-	char				 key[KEY_MAX];	/* group key */
-	char				 values[RULE_MAX_GROUP][ALERT_VALUE_MAX];
+	char				 key[];		/* group key */
 };
 
 static struct evidence *
@@ -111,7 +109,6 @@ detect_new(const struct config *cfg, const struct ruleset *rs,
     struct store *store, detect_alert_fn *fn, void *arg)
 {
 	struct detect	*dt = ks_xcalloc(1, sizeof(*dt));
-	uint64_t	 h;
 	size_t		 i;
 
 	dt->cfg = cfg;
@@ -136,10 +133,6 @@ detect_new(const struct config *cfg, const struct ruleset *rs,
 		snprintf(dt->prefix[i], n, "%s\037%s", in->rule->id, ep);
 		dt->prefixlen[i] = n - 1;
 	}
-	/* members of count windows must be unique across a fleet */
-	h = ks_hash(&dt, sizeof(dt)) ^ ks_hash(cfg->hostname,
-	    strlen(cfg->hostname));
-	memcpy(dt->monitor, &h, sizeof(dt->monitor));
 	return dt;
 }
 
@@ -150,8 +143,6 @@ destroy(struct detect *dt)
 
 	for (i = 0; i < dt->ninsts; i++)
 		free(dt->prefix[i]);
-	while (dt->nspare > 0)
-		free(dt->spare[--dt->nspare]);
 	free(dt->prefix);
 	free(dt->prefixlen);
 	lru_free(dt->groups);
@@ -246,25 +237,36 @@ field_text(const struct detect *dt, struct evctx *cx, enum ev_field f)
 static void
 dop_free(struct detect *dt, struct dop *op)
 {
+	(void)dt;
 	if (op == NULL)
 		return;
 	free(op->snap);
-	op->snap = NULL;
 	free(op->dsnap);
-	op->dsnap = NULL;
-	if (dt->nspare < KS_ARRAY_LEN(dt->spare))
-		dt->spare[dt->nspare++] = op;
-	else
-		free(op);
+	free(op);
 }
 
 static struct dop *
 dop_new(struct detect *dt, const struct rule_inst *in, struct evctx *cx)
 {
-	struct dop	*op = dt->nspare > 0 ? dt->spare[--dt->nspare] :
-			    ks_xmalloc(sizeof(*op));
-	size_t		 i, n;
+	struct dop	*op;
+	char		 key[KEY_MAX];
+	uint16_t	 voff[RULE_MAX_GROUP], vlen[RULE_MAX_GROUP];
+	size_t		 i, n, klen;
 
+	klen = dt->prefixlen[in->index];
+	memcpy(key, dt->prefix[in->index], klen);
+	for (i = 0; i < in->rule->ngroup; i++) {
+		key[klen++] = '\037';
+		n = ks_strlcpy(key + klen, field_text(dt, cx,
+		    in->rule->group_by[i]), ALERT_VALUE_MAX);
+		if (n >= ALERT_VALUE_MAX)
+			n = ALERT_VALUE_MAX - 1;
+		voff[i] = (uint16_t)klen;
+		vlen[i] = (uint16_t)n;
+		klen += n;
+	}
+	key[klen] = '\0';
+	op = ks_xmalloc(sizeof(*op) + klen + 1);
 	op->dt = dt;
 	op->snap = NULL;
 	op->nsnap = 0;
@@ -274,16 +276,10 @@ dop_new(struct detect *dt, const struct rule_inst *in, struct evctx *cx)
 	op->now = dt->clock;
 	memset(&op->w, 0, sizeof(op->w));
 	evidence_from_event(&op->ev, cx->ev);
-	op->klen = dt->prefixlen[in->index];
-	memcpy(op->key, dt->prefix[in->index], op->klen);
-	for (i = 0; i < in->rule->ngroup; i++) {
-		n = ks_strlcpy(op->values[i], field_text(dt, cx,
-		    in->rule->group_by[i]), sizeof(op->values[i]));
-		op->key[op->klen++] = '\037';
-		memcpy(op->key + op->klen, op->values[i], n);
-		op->klen += n;
-	}
-	op->key[op->klen] = '\0';
+	memcpy(op->voff, voff, sizeof(voff));
+	memcpy(op->vlen, vlen, sizeof(vlen));
+	op->klen = klen;
+	memcpy(op->key, key, klen + 1);
 	return op;
 }
 
@@ -311,7 +307,7 @@ gstate_size(const struct detect *dt, const struct rule *r)
 static void
 snap_distinct(struct detect *dt, struct dop *op, struct gstate *g)
 {
-	if (!dt->async || g->ndist == 0)
+	if (!dt->async || g->ndist == 0 || op->cooldown_until > op->now)
 		return;
 	op->dsnap = ks_xcalloc(g->ndist, sizeof(*op->dsnap));
 	memcpy(op->dsnap, gs_dist(g, dt->nevidence), g->ndist *
@@ -343,8 +339,11 @@ remember(struct detect *dt, struct dop *op, struct evctx *cx)
 		g->evhead = (g->evhead + 1) % dt->nevidence;
 		if (g->nev < dt->nevidence)
 			g->nev++;
-		if (dt->async) {
-			/* the answer comes after later events: keep the ring */
+		if (dt->async && op->cooldown_until <= op->now) {
+			/*
+			 * The answer comes after later events: keep the ring
+			 * (not needed in a cooldown: no alert can come).
+			 */
 			op->snap = ks_xcalloc(g->nev, sizeof(*op->snap));
 			for (i = 0; i < g->nev; i++)
 				op->snap[i] = gs_evidence(g)[(g->evhead +
@@ -387,6 +386,7 @@ emit(struct detect *dt, struct dop *op, struct gstate *g)
 	struct alert		 al;
 	struct evidence		*ev = NULL;
 	const char		*dist[ALERT_MAX_DISTINCT];
+	char			 values[RULE_MAX_GROUP][ALERT_VALUE_MAX];
 	struct dist_value	*dv;
 	int64_t			 since;
 	uint32_t		 i, k;
@@ -400,8 +400,10 @@ emit(struct detect *dt, struct dop *op, struct gstate *g)
 	al.trigger = &op->ev;
 	al.ngroup = r->ngroup;
 	for (i = 0; i < r->ngroup; i++) {
+		memcpy(values[i], op->key + op->voff[i], op->vlen[i]);
+		values[i][op->vlen[i]] = '\0';
 		al.group_fields[i] = r->group_by[i];
-		al.group_values[i] = op->values[i];
+		al.group_values[i] = values[i];
 	}
 	if (r->agg == AGG_NONE) {
 		al.count = 1;
@@ -506,14 +508,18 @@ on_claim(void *arg, int err, int claimed)
 static void
 trigger(struct detect *dt, struct dop *op)
 {
-	char	key[KEY_MAX + 2];
-	size_t	klen;
+	struct gstate	*g;
+	char		 key[KEY_MAX + 2];
+	size_t		 klen;
 
 	/*
 	 * In a cooldown this monitor knows of: no need to ask the store.
 	 * (Learnt when the group was touched; a stale "no" only costs a
 	 * claim, which the store then refuses.)
 	 */
+	if (op->cooldown_until <= op->now && dt->async &&
+	    (g = lru_get(dt->groups, op->key, op->klen, NULL)) != NULL)
+		op->cooldown_until = g->cooldown_until;	/* learnt since */
 	if (op->cooldown_until > op->now) {
 		suppressed(dt, op);
 		dop_free(dt, op);
@@ -569,7 +575,7 @@ apply(struct detect *dt, const struct rule_inst *in, struct evctx *cx)
 	const struct rule	*r = in->rule;
 	const struct event	*ev = cx->ev;
 	struct dop		*op;
-	char			 key[KEY_MAX + 2], member[16];
+	char			 key[KEY_MAX + 2];
 	const char		*val;
 	size_t			 klen, mlen;
 	int			 is_first, is_then;
@@ -581,13 +587,10 @@ apply(struct detect *dt, const struct rule_inst *in, struct evctx *cx)
 		trigger(dt, op);
 		return;
 	case AGG_COUNT:
-		memcpy(member, dt->monitor, 8);
-		memcpy(member + 8, &dt->seq, 8);
-		dt->seq++;
 		klen = store_key(op, 'w', key);
 		dt->inflight++;
-		store_window_add(dt->store, key, klen, member, 16, ev->ts,
-		    op->now, r->window, r->threshold, on_window, op);
+		store_count_add(dt->store, key, klen, ev->ts, op->now,
+		    r->window, r->threshold, on_window, op);
 		return;
 	case AGG_DISTINCT:
 		val = field_text(dt, cx, r->distinct);
@@ -608,18 +611,14 @@ apply(struct detect *dt, const struct rule_inst *in, struct evctx *cx)
 		/* ask before adding: the "first" events must come before */
 		if (is_then) {
 			dt->inflight++;
-			store_window_get(dt->store, key, klen, op->now,
+			store_count_get(dt->store, key, klen, op->now,
 			    r->window, r->threshold, on_window, op);
 		} else
 			dop_free(dt, op);
 		if (is_first) {
-			memcpy(member, dt->monitor, 8);
-			memcpy(member + 8, &dt->seq, 8);
-			dt->seq++;
 			dt->inflight++;
-			store_window_add(dt->store, key, klen, member, 16,
-			    ev->ts, dt->clock, r->window, r->threshold,
-			    on_added, dt);
+			store_count_add(dt->store, key, klen, ev->ts,
+			    dt->clock, r->window, r->threshold, on_added, dt);
 		}
 		return;
 	}

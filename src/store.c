@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store.h"
+#include "kstime.h"
 #include "util.h"
 
 static const struct store_backend *backends[] = {
@@ -30,6 +31,7 @@ store_open(const char *url, const struct store_limits *lim, char *err,
 	}
 	s = ks_xcalloc(1, sizeof(*s));
 	s->be = backends[i];
+	s->salt = ks_hash(&s, sizeof(s)) ^ (uint64_t)kstime_now();
 	if (s->be->open(s, url, lim, err, errlen) == -1) {
 		free(s);
 		return NULL;
@@ -66,6 +68,34 @@ store_window_get(struct store *s, const char *key, size_t klen, int64_t now,
     int64_t window, unsigned int cap, store_window_cb *cb, void *arg)
 {
 	s->be->window_get(s, key, klen, now, window, cap, cb, arg);
+}
+
+void
+store_count_add(struct store *s, const char *key, size_t klen, int64_t score,
+    int64_t now, int64_t window, unsigned int cap, store_window_cb *cb,
+    void *arg)
+{
+	uint64_t m[2];
+
+	if (s->be->count_add != NULL) {
+		s->be->count_add(s, key, klen, score, now, window, cap, cb, arg);
+		return;
+	}
+	/* a member nobody else has: this store's salt and a counter */
+	m[0] = s->salt;
+	m[1] = s->seq++;
+	s->be->window_add(s, key, klen, m, sizeof(m), score, now, window, cap,
+	    cb, arg);
+}
+
+void
+store_count_get(struct store *s, const char *key, size_t klen, int64_t now,
+    int64_t window, unsigned int cap, store_window_cb *cb, void *arg)
+{
+	if (s->be->count_get != NULL)
+		s->be->count_get(s, key, klen, now, window, cap, cb, arg);
+	else
+		s->be->window_get(s, key, klen, now, window, cap, cb, arg);
 }
 
 void

@@ -13,12 +13,18 @@
  * question "are there at least cap members in the window?", because
  * "now" never decreases.
  *
+ * Counts.  count_add() is window_add() with a member of its own, unique
+ * per call: one more event.  A backend may keep count windows in buckets
+ * rather than members (Redis does, for the other monitors' events; see
+ * docs/store-redis.md for the bound); count_get() asks such a window.
+ *
  * Claims.  claim() takes key until now + ttl unless someone holds it
  * already; it is how a fleet raises an alert exactly once per cooldown.
  *
  * All times are event times (ns).  Results arrive through callbacks;
  * the memory backend calls them before returning, a network backend
- * later, but always in the order the operations were issued.
+ * later (in the order the operations were issued, but for those answered
+ * at once during an outage).
  */
 #ifndef KS_STORE_H
 #define KS_STORE_H
@@ -44,6 +50,11 @@ struct store_limits {
 						   NULL: their own (replay) */
 	int64_t			 skew;		/* max_skew, ns */
 	const char		*prefix;	/* key_prefix (redis) */
+	/*
+	 * Who counts, for a fleet (redis): the same string for the same
+	 * monitor across restarts; NULL: a new one for each store_open().
+	 */
+	const char		*monitor;
 };
 
 struct store_stats {
@@ -59,6 +70,9 @@ struct store_stats {
 	uint64_t	journal;	/* operations kept to add on recovery */
 	uint64_t	journal_dropped; /* beyond the journal's bound */
 	uint64_t	outages;
+	uint64_t	batches;	/* network: operations sent together */
+	uint64_t	scripts;	/* network: calls (one per key a batch
+					   touches) */
 };
 
 struct store;
@@ -76,6 +90,14 @@ struct store_backend {
 			    int64_t score, int64_t now, int64_t window,
 			    unsigned int cap, store_window_cb *, void *arg);
 	void		(*window_get)(struct store *, const char *key,
+			    size_t klen, int64_t now, int64_t window,
+			    unsigned int cap, store_window_cb *, void *arg);
+	/* Optional: without them, window_add() with a member of our own. */
+	void		(*count_add)(struct store *, const char *key,
+			    size_t klen, int64_t score, int64_t now,
+			    int64_t window, unsigned int cap, store_window_cb *,
+			    void *arg);
+	void		(*count_get)(struct store *, const char *key,
 			    size_t klen, int64_t now, int64_t window,
 			    unsigned int cap, store_window_cb *, void *arg);
 	void		(*claim)(struct store *, const char *key, size_t klen,
@@ -100,6 +122,8 @@ struct store {
 	void				*priv;
 	store_notify_fn			*notify;
 	void				*notify_arg;
+	uint64_t			 seq;	/* count members */
+	uint64_t			 salt;
 };
 
 void	store_set_notify(struct store *, store_notify_fn *, void *arg);
@@ -115,6 +139,13 @@ void	store_window_add(struct store *, const char *key, size_t klen,
 	    int64_t window, unsigned int cap, store_window_cb *, void *arg);
 /* cap: the one the window's adds use (the count never exceeds it). */
 void	store_window_get(struct store *, const char *key, size_t klen,
+	    int64_t now, int64_t window, unsigned int cap, store_window_cb *,
+	    void *arg);
+/* A count window: each add is one more event (no member to give). */
+void	store_count_add(struct store *, const char *key, size_t klen,
+	    int64_t score, int64_t now, int64_t window, unsigned int cap,
+	    store_window_cb *, void *arg);
+void	store_count_get(struct store *, const char *key, size_t klen,
 	    int64_t now, int64_t window, unsigned int cap, store_window_cb *,
 	    void *arg);
 void	store_claim(struct store *, const char *key, size_t klen, int64_t now,
