@@ -294,6 +294,8 @@ on_connect(const redisAsyncContext *ac, int status)
 	}
 	rc->connected = 1;
 	rc->backoff = 0;
+	if (rc->own_base)	/* rconn_open() or a replay's wait: go on */
+		event_base_loopbreak(rc->base);
 	if (rc->down_logged)
 		log_info("%s %s: connected again", rc->what, rc->where);
 	rc->down_logged = 0;

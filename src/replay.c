@@ -15,6 +15,7 @@
 #include "kstime.h"
 #include "log.h"
 #include "replay.h"
+#include "store.h"
 #include "source.h"
 #include "util.h"
 
@@ -152,6 +153,7 @@ summary(struct engine *e, struct slot *slots, size_t n, double secs)
 {
 	const struct detect_rule_stats	*rst = detect_rule_stats(e->dt);
 	struct detect_stats		 ds;
+	struct store_stats		 ss;
 	const struct input_stats	*st;
 	uint64_t			 records = 0;
 	size_t				 i;
@@ -182,6 +184,12 @@ summary(struct engine *e, struct slot *slots, size_t n, double secs)
 		    e->rs->rules[i].id, rst[i].matched, rst[i].alerts,
 		    rst[i].suppressed);
 	}
+	store_stats(e->store, &ss);
+	if (ss.batches > 0)
+		fprintf(stderr, "keysentry: store: %" PRIu64 " operations in %"
+		    PRIu64 " batches, %" PRIu64 " scripts, %" PRIu64
+		    " errors, %" PRIu64 " outages\n", ss.ops, ss.batches,
+		    ss.scripts, ss.errors, ss.outages);
 	if (ds.group_evictions > 0)
 		fprintf(stderr, "keysentry: replay: %" PRIu64 " detector "
 		    "groups evicted (limits.groups is %zu)\n",
@@ -237,11 +245,12 @@ replay_run(struct engine *e, char *const *paths, int npaths,
 		engine_event(e, &s->ev);
 		events++;
 		/*
-		 * A network store: a bounded pipeline of operations, and a
-		 * look at its connection now and then (reconnecting).
+		 * A network store: a bounded pipeline of operations (the
+		 * store bounds its own batches; this is a safety net), and
+		 * a look at its connection now and then (reconnecting).
 		 */
-		if ((events & 63) == 0 && store_pending(e->store) > 4096)
-			store_wait(e->store, 1024);
+		if ((events & 63) == 0 && store_pending(e->store) > 65536)
+			store_wait(e->store, 16384);
 		else if ((events & 4095) == 0)
 			store_wait(e->store, SIZE_MAX);
 		if (input_next(s->in, e->rs, e->cfg, &s->ev) == 0) {
