@@ -21,6 +21,8 @@
     live.py redis                    the Redis store while redis-server is
                                      stopped (SIGSTOP) and killed (SIGKILL,
                                      started again empty) under a run
+    live.py fleet                    three runs, one Redis, the same
+                                     incident: each group's alert once
     live.py dns                      allowed sources named by DNS, against
                                      a test DNS server (dnsd.py): a name
                                      that moves, a server that goes down,
@@ -32,6 +34,7 @@ which survives restarts) must be the lines written: none lost, none
 counted twice.  Environment: KS (the binary), KS_SRCDIR, KS_PYTHON3.
 """
 
+import datetime
 import json
 import os
 import random
@@ -700,6 +703,85 @@ def scenario_redis():
         lv.cleanup()
 
 
+def scenario_fleet():
+    """Three monitors under keysentry run share one Redis, and the same
+    incident is written to the log of each at the same time (three hosts
+    that see the same traffic).  The fleet raises each group's alert once:
+    no two alerts of a group within its cooldown, whichever monitor raised
+    them; and every group a memory-store replay alerts on is alerted on."""
+    if shutil.which("redis-server") is None:
+        print("SKIP: no redis-server")
+        sys.exit(77)
+    lvs = [Live(), Live(), Live()]
+    rd = Redis(lvs[0].dir)
+    try:
+        for lv in lvs:
+            with open(lv.conf) as f:
+                text = f.read()
+            with open(lv.conf, "w") as f:
+                f.write("store: redis://127.0.0.1:%d/0\n" % rd.port + text)
+        truth, lines = incident(lvs[0].dir, seed=11)
+        for lv in lvs:
+            open(lv.log, "w").close()
+            lv.start()
+        logs = [open(lv.log, "a") for lv in lvs]
+        for i in range(0, len(lines), 40):
+            for f in logs:
+                f.writelines(lines[i:i + 40])
+                f.flush()
+        for f in logs:
+            f.close()
+        for lv in lvs:
+            lv.wait_consumed(len(lines))
+        for lv in lvs:
+            lv.stop()
+
+        def group(a):
+            return (a["rule"]["id"],
+                    json.dumps(a["keysentry"].get("group"), sort_keys=True))
+
+        def when(a):
+            t = a["@timestamp"].replace("Z", "+00:00")
+            return datetime.datetime.fromisoformat(t).timestamp()
+
+        fleet = {}
+        by = {}
+        for i, lv in enumerate(lvs):
+            for a in lv.alerts():
+                fleet.setdefault(group(a), []).append(
+                    (when(a), a["keysentry"]["cooldown_seconds"], i))
+                by[i] = by.get(i, 0) + 1
+        mem = os.path.join(lvs[0].dir, "memory.yml")
+        with open(mem, "w") as f:
+            f.write(text)
+        exp = os.path.join(lvs[0].dir, "memory.jsonl")
+        subprocess.run([KS, "replay", "-q", "-c", mem, "-o", exp, truth],
+                       check=True)
+        with open(exp) as f:
+            want = {group(json.loads(x)) for x in f if x.strip()}
+        missing = want - set(fleet)
+        if missing:
+            fail("the fleet missed %s" % sorted(missing))
+        for g, ts in fleet.items():
+            ts.sort()
+            for (t0, cd, m0), (t1, _, m1) in zip(ts, ts[1:]):
+                if t1 - t0 < cd:
+                    fail("%s raised twice within its cooldown: at %s "
+                         "(monitor %d) and %s (monitor %d)" %
+                         (g, t0, m0, t1, m1))
+        for lv in lvs:
+            subprocess.run(ALERTS + ["validate", os.path.join(
+                SRC, "docs/alert.schema.json"), lv.out], check=True)
+        print("ok: fleet of three runs on one incident: %d groups, %d "
+              "alerts (%s by monitor), none twice in a cooldown" % (
+                  len(fleet), sum(len(v) for v in fleet.values()),
+                  "/".join(str(by.get(i, 0)) for i in range(3))))
+    finally:
+        rd.stop()
+        for lv in lvs:
+            lv.cleanup()
+
+
 class Dnsd:
     """tests/e2e/dnsd.py on a free loopback port, answers from a file."""
 
@@ -888,7 +970,7 @@ def main():
     elif what == "replaced":
         scenario_replaced()
     elif what in ("reload", "stdin", "silence", "glob", "ledger", "user",
-                  "dns", "redis"):
+                  "dns", "redis", "fleet"):
         globals()["scenario_" + what]()
     else:
         sys.exit(__doc__)

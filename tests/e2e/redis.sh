@@ -113,3 +113,9 @@ redis-cli -p "$port" -n 5 --raw xreadgroup group soc consumer-1 count 100 \
 $ALERTS same "$T/memory.jsonl" "$T/consumed.jsonl" ||
     fail "the consumer group read other alerts"
 ok "redis-stream: 4 entries, read back by XREADGROUP, the memory store's alerts"
+
+# Three monitors under keysentry run, one Redis, the same incident written
+# to each one's log at once: each group's alert once per cooldown, by
+# whichever monitor (tests/e2e/live.py fleet).
+export KS KS_SRCDIR="$SRC"
+"$PY" "$SRC/tests/e2e/live.py" fleet || fail "live fleet"
