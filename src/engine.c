@@ -118,6 +118,7 @@ engine_init_base(struct engine *e, struct config *cfg, struct ruleset *rs,
     const char *output, struct event_base *base, char *err, size_t errlen)
 {
 	struct store_limits	lim;
+	char			monitor[512];
 
 	memset(e, 0, sizeof(*e));
 	e->cfg = cfg;
@@ -128,6 +129,16 @@ engine_init_base(struct engine *e, struct config *cfg, struct ruleset *rs,
 	lim.base = base;
 	lim.skew = cfg->max_skew;
 	lim.prefix = cfg->key_prefix;
+	/*
+	 * A daemon is the same monitor after a restart (its warm-up counts
+	 * again what it counted before: raised, not added); a replay is a
+	 * new one each time.
+	 */
+	if (base != NULL && cfg->state_dir != NULL) {
+		snprintf(monitor, sizeof(monitor), "%s:%s", cfg->hostname,
+		    cfg->state_dir);
+		lim.monitor = monitor;
+	}
 	if ((e->store = store_open(cfg->store, &lim, err, errlen)) == NULL)
 		return -1;
 	e->dt = detect_new(cfg, rs, e->store, on_alert, e);

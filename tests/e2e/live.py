@@ -23,6 +23,8 @@
                                      started again empty) under a run
     live.py fleet                    three runs, one Redis, the same
                                      incident: each group's alert once
+    live.py redis_restart            a restart re-reads (warm-up): the
+                                     counts in Redis are raised, not added
     live.py dns                      allowed sources named by DNS, against
                                      a test DNS server (dnsd.py): a name
                                      that moves, a server that goes down,
@@ -782,6 +784,60 @@ def scenario_fleet():
             lv.cleanup()
 
 
+def scenario_redis_restart():
+    """A daemon restarted re-reads a stretch of its log to rebuild its
+    counters (the warm-up).  With Redis, it is the same monitor as before
+    (hostname and state_dir): what it counts again raises its own counts
+    in Redis, it does not add to them.  Four 401s from one address (the
+    threshold is five), a restart, then nothing: Redis holds four."""
+    if shutil.which("redis-server") is None:
+        print("SKIP: no redis-server")
+        sys.exit(77)
+    lv = Live()
+    rd = Redis(lv.dir)
+    try:
+        with open(lv.conf) as f:
+            text = f.read()
+        with open(lv.conf, "w") as f:
+            f.write("store: redis://127.0.0.1:%d/0\n" % rd.port + text)
+        open(lv.log, "w").close()
+        lv.start()
+        with open(lv.log, "a") as f:
+            for i in range(4):
+                f.write(attack_line("10.89.1.99", 401,
+                                    "2026-11-20T08:00:0%d.000Z" % i))
+        lv.wait_consumed(4)
+        lv.stop()
+        lv.start()
+        lv.stop()
+
+        def burst_total():
+            cli = ["redis-cli", "-p", str(rd.port)]
+            keys = subprocess.run(cli + ["--scan", "--pattern",
+                                         "keysentry:w:reload-401-burst*"],
+                                  capture_output=True, text=True).stdout
+            total = 0
+            for k in keys.splitlines():
+                if "|" in k:
+                    continue        # a monitor's own, or the writers
+                vals = subprocess.run(cli + ["hvals", k], capture_output=True,
+                                      text=True).stdout.split()
+                total += sum(int(v) for v in vals)
+            return total
+
+        got = burst_total()
+        if got != 4:
+            lv.dump()
+            fail("after a restart Redis counts %d 401s, want 4" % got)
+        if count(lv, "reload-401-burst") != 0:
+            fail("a burst alert for four 401s")
+        print("ok: redis restart: the warm-up raised the monitor's own "
+              "counts (4), did not add to them")
+    finally:
+        rd.stop()
+        lv.cleanup()
+
+
 class Dnsd:
     """tests/e2e/dnsd.py on a free loopback port, answers from a file."""
 
@@ -970,7 +1026,7 @@ def main():
     elif what == "replaced":
         scenario_replaced()
     elif what in ("reload", "stdin", "silence", "glob", "ledger", "user",
-                  "dns", "redis", "fleet"):
+                  "dns", "redis", "fleet", "redis_restart"):
         globals()["scenario_" + what]()
     else:
         sys.exit(__doc__)

@@ -74,3 +74,5 @@ run_with_failure kill 2
 # The same under keysentry run: stopped, then killed and started empty.
 export KS KS_SRCDIR="$SRC"
 "$PY" "$SRC/tests/e2e/live.py" redis
+# A restarted daemon is the same monitor: its warm-up raises, not adds.
+"$PY" "$SRC/tests/e2e/live.py" redis_restart
