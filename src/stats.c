@@ -190,8 +190,15 @@ stats_write(const char *path, const struct engine *e, const struct follow *fl,
 	    "Connection attempts to the shared store after the first.",
 	    ss.reconnects);
 	scalar(f, "keysentry_store_log_entries", "gauge",
-	    "Recent operations kept to send again after an outage.",
+	    "Kept to send again after an outage: count windows with own "
+	    "counts, recent distinct adds and claims taken.",
 	    ss.journal);
+	scalar(f, "keysentry_store_batches_total", "counter",
+	    "Batches of operations sent to the shared store.",
+	    ss.batches);
+	scalar(f, "keysentry_store_scripts_total", "counter",
+	    "Scripts run by the shared store (one per key a batch touches).",
+	    ss.scripts);
 	scalar(f, "keysentry_store_log_dropped_total", "counter",
 	    "Recent operations dropped to stay under the log's bound.",
 	    ss.journal_dropped);
