@@ -1327,6 +1327,20 @@ new_op(struct redis_store *rs, int type, int64_t now)
 	return op;
 }
 
+/* A window operation, with its caller's callback. */
+static struct rop *
+new_wop(struct redis_store *rs, int type, int64_t now, int64_t window,
+    unsigned int cap, store_window_cb *cb, void *arg)
+{
+	struct rop *op = new_op(rs, type, now);
+
+	op->wcb = cb;
+	op->arg = arg;
+	op->window = window;
+	op->cap = cap ? cap : 1;
+	return op;
+}
+
 /*
  * Degraded: answered from the local store at once, through the queue all
  * the same (sent at once, not to Redis), so that it comes after what was
@@ -1346,16 +1360,13 @@ redis_count_add(struct store *s, const char *key, size_t klen, int64_t score,
     void *arg)
 {
 	struct redis_store	*rs = s->priv;
-	struct rop		*op = new_op(rs, OP_COUNT_ADD, now);
+	struct rop		*op = new_wop(rs, OP_COUNT_ADD, now, window, cap, cb,
+				    arg);
 	int64_t			 width = width_of(window);
 	struct upd		 u;
 	int			 counted = score > now - window;
 
-	op->wcb = cb;
-	op->arg = arg;
 	op->score = score;
-	op->window = window;
-	op->cap = cap ? cap : 1;
 	store_count_add(rs->local, key, klen, score, now, window, op->cap,
 	    local_window, op);
 	if (counted)
@@ -1370,12 +1381,9 @@ redis_count_get(struct store *s, const char *key, size_t klen, int64_t now,
     int64_t window, unsigned int cap, store_window_cb *cb, void *arg)
 {
 	struct redis_store	*rs = s->priv;
-	struct rop		*op = new_op(rs, OP_COUNT_GET, now);
+	struct rop		*op = new_wop(rs, OP_COUNT_GET, now, window, cap, cb,
+				    arg);
 
-	op->wcb = cb;
-	op->arg = arg;
-	op->window = window;
-	op->cap = cap ? cap : 1;
 	store_count_get(rs->local, key, klen, now, window, op->cap,
 	    local_window, op);
 	enqueue(rs, op, S_COUNT, key, klen, width_of(window), NULL);
@@ -1388,15 +1396,12 @@ redis_window_add(struct store *s, const char *key, size_t klen,
     int64_t window, unsigned int cap, store_window_cb *cb, void *arg)
 {
 	struct redis_store	*rs = s->priv;
-	struct rop		*op = new_op(rs, OP_ADD, now);
+	struct rop		*op = new_wop(rs, OP_ADD, now, window, cap, cb,
+				    arg);
 
-	op->wcb = cb;
-	op->arg = arg;
 	op->member = memdup0(member, mlen);
 	op->mlen = mlen;
 	op->score = score;
-	op->window = window;
-	op->cap = cap ? cap : 1;
 	store_window_add(rs->local, key, klen, member, mlen, score, now,
 	    window, op->cap, local_window, op);
 	log_op(rs, op, key, klen);
@@ -1409,12 +1414,9 @@ redis_window_get(struct store *s, const char *key, size_t klen, int64_t now,
     int64_t window, unsigned int cap, store_window_cb *cb, void *arg)
 {
 	struct redis_store	*rs = s->priv;
-	struct rop		*op = new_op(rs, OP_GET, now);
+	struct rop		*op = new_wop(rs, OP_GET, now, window, cap, cb,
+				    arg);
 
-	op->wcb = cb;
-	op->arg = arg;
-	op->window = window;
-	op->cap = cap ? cap : 1;
 	store_window_get(rs->local, key, klen, now, window, op->cap,
 	    local_window, op);
 	enqueue(rs, op, S_MEMBERS, key, klen, 0, NULL);
