@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "rconn.h"
 #include "replay.h"
 #include "resolve.h"
 #include "rules.h"
@@ -55,7 +56,8 @@ static const struct command commands[] = {
 	  "USR1 reopens output files, TERM and INT stop after saving\n"
 	  "positions.\n" },
 	{ "replay", cmd_replay,
-	  "replay [-c FILE] [-o FILE] [-f FORMAT] [-q] PATH...",
+	  "replay [-c FILE] [-o FILE] [-f FORMAT] [-s STORE] [-p PREFIX] [-q] "
+	  "PATH...",
 	  "Runs the rules over log files (plain or gzip, told apart by\n"
 	  "content; - is stdin) in event-time order across files, and\n"
 	  "writes the alerts to the config's outputs, or to -o FILE (- is\n"
@@ -67,6 +69,11 @@ static const struct command commands[] = {
 	  "  -f FORMAT  decode every file as FORMAT: auto, json, flat, caddy,\n"
 	  "             kratos, clf or combined (default: the format of the\n"
 	  "             config source whose file name matches, else auto)\n"
+	  "  -s STORE   count in this store instead of the config's: memory\n"
+	  "             for a replay that stands alone, or a redis:// or\n"
+	  "             unix:// URL\n"
+	  "  -p PREFIX  the Redis key_prefix instead of the config's (a\n"
+	  "             replay that should not meet the fleet's claims)\n"
 	  "  -q         no summary on stderr\n"
 	  "\n"
 	  "Exit status: 0 if every file was read to its end, 1 for a usage\n"
@@ -206,6 +213,7 @@ static int
 cmd_replay(int argc, char **argv)
 {
 	const char		*conf = DEFAULT_CONFIG, *output = NULL;
+	const char		*store = NULL, *prefix = NULL;
 	struct replay_opts	 ro = { NULL, 0, 0 };
 	struct config		*cfg;
 	struct ruleset		*rs;
@@ -214,7 +222,7 @@ cmd_replay(int argc, char **argv)
 	int			 ch, rc;
 
 	optind = 1;
-	while ((ch = getopt(argc, argv, "c:o:f:q")) != -1) {
+	while ((ch = getopt(argc, argv, "c:o:f:s:p:q")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf = optarg;
@@ -231,6 +239,21 @@ cmd_replay(int argc, char **argv)
 			}
 			ro.format = optarg;
 			break;
+		case 's':
+			if (strcmp(optarg, "memory") != 0 &&
+			    (!rconn_accepts(optarg) ||
+			    rconn_check_url(optarg, err, sizeof(err)) == -1)) {
+				log_warnx("-s %s: %s", optarg,
+				    rconn_accepts(optarg) ? err : "expected "
+				    "memory, redis://[user:password@]host:port/db "
+				    "or unix:///path?db=N");
+				return 1;
+			}
+			store = optarg;
+			break;
+		case 'p':
+			prefix = optarg;
+			break;
 		case 'q':
 			ro.quiet = 1;
 			break;
@@ -244,6 +267,14 @@ cmd_replay(int argc, char **argv)
 	}
 	if ((cfg = load_all(conf, &rs)) == NULL)
 		return 1;
+	if (store != NULL) {
+		free(cfg->store);
+		cfg->store = ks_xstrdup(store);
+	}
+	if (prefix != NULL) {
+		free(cfg->key_prefix);
+		cfg->key_prefix = ks_xstrdup(prefix);
+	}
 	if (resolve_once(cfg, ro.quiet) == -1) {
 		ruleset_free(rs);
 		config_free(cfg);

@@ -45,6 +45,12 @@ $ALERTS same "$T/memory.jsonl" "$T/redis.jsonl" || fail "redis replay differs"
 $ALERTS validate "$SCHEMA" "$T/redis.jsonl"
 "$KS" replay -q -c "$T/redis.yml" -o "$T/again.jsonl" "$SRC/contrib/sample/incident.log"
 [ ! -s "$T/again.jsonl" ] || fail "a second replay into the same keys raised alerts again"
+# ... unless it is told to stand alone: other keys (-p), or memory (-s)
+"$KS" replay -q -c "$T/redis.yml" -p "apart:" -o "$T/apart.jsonl" \
+    "$SRC/contrib/sample/incident.log"
+$ALERTS same "$T/memory.jsonl" "$T/apart.jsonl" || fail "replay -p"
+[ "$(redis-cli -p "$port" -n 2 --scan --pattern 'apart:*' | wc -l)" -gt 0 ] ||
+    fail "replay -p: no keys under apart:"
 # every key has a time to live
 redis-cli -p "$port" -n 2 --scan --pattern 'keysentry:*' > "$T/keys"
 [ -s "$T/keys" ] || fail "no keys under keysentry:"
@@ -57,6 +63,15 @@ ok "replay with the Redis store: the memory store's alerts; once per fleet; ever
 # a server that is not there: replay says so and exits 1
 sed -e "s|^store: memory|store: redis://127.0.0.1:1/0|" \
     -e "s|\[../../rules\]|[$SRC/rules]|" "$CONF" > "$T/none.yml"
+"$KS" replay -q -c "$T/none.yml" -s memory -o "$T/alone.jsonl" \
+    "$SRC/contrib/sample/incident.log" || fail "replay -s memory"
+$ALERTS same "$T/memory.jsonl" "$T/alone.jsonl" || fail "replay -s memory"
+"$KS" replay -q -c "$CONF" -s "redis://127.0.0.1:$port/6" \
+    -o "$T/other.jsonl" "$SRC/contrib/sample/incident.log" || fail "replay -s"
+[ "$(redis-cli -p "$port" -n 6 dbsize)" -gt 0 ] || fail "replay -s: db 6 empty"
+expect_status 1 "$KS" replay -q -s "etcd://x" "$SRC/contrib/sample/incident.log" \
+    2>"$T/err"
+contains "$T/err" "expected memory"
 expect_status 1 "$KS" replay -q -c "$T/none.yml" -o /dev/null \
     "$SRC/contrib/sample/incident.log" 2>"$T/err"
 contains "$T/err" "cannot connect"
