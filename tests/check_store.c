@@ -452,6 +452,38 @@ START_TEST(fleet_counts_within_bound)
 }
 END_TEST
 
+/*
+ * skew_between_monitors for count windows: monitor A, ahead, counts at
+ * 139 s and 200 s; monitor B, 1.5 s behind (max_skew 2 s), counts both
+ * in its window (138.5, 200.5], the first from A's bucket [138, 140).
+ */
+START_TEST(count_skew_between_monitors)
+{
+	struct store	*a, *b;
+	struct result	 r;
+	char		 k[128];
+	int		 same = strcmp(url, "memory") == 0;
+
+	skew = 2 * S;
+	a = open_store(1000);
+	b = same ? a : open_store(1000);
+	skew = 0;
+	strcpy(k, key("cskew"));
+	ck_assert_uint_eq(cadd(a, k, 139 * S, 139 * S, 60 * S, 5, &r), 1);
+	/* A at 200: (140, 202] holds its event at 200 only */
+	ck_assert_uint_eq(cadd(a, k, 200 * S, 200 * S, 60 * S, 5, &r), 1);
+	/* B at 198.5 holds both of A's and its own */
+	ck_assert_uint_eq(cadd(b, k, 198 * S + S / 2, 198 * S + S / 2, 60 * S,
+	    5, &r), 3);
+	ck_assert_uint_eq(cget(b, k, 198 * S + S / 2, 60 * S, 5, &r), 3);
+	/* 70 s later, nothing of it is left */
+	ck_assert_uint_eq(cget(b, k, 270 * S, 60 * S, 5, &r), 0);
+	if (!same)
+		store_close(b);
+	store_close(a);
+}
+END_TEST
+
 START_TEST(bounded_by_entries)
 {
 	struct store		*s;
@@ -504,6 +536,7 @@ store_suite(const char *u)
 	tcase_add_test(tc, count_adds);
 	tcase_add_test(tc, count_exact_against_brute_force);
 	tcase_add_test(tc, fleet_counts_within_bound);
+	tcase_add_test(tc, count_skew_between_monitors);
 	tcase_add_test(tc, bounded_by_entries);
 	tcase_add_test(tc, unknown_url);
 	suite_add_tcase(s, tc);
