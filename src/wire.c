@@ -1,0 +1,270 @@
+/* Packets to HTTP exchanges (see wire.h). */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkt.h"
+#include "util.h"
+#include "wire.h"
+
+/* A request waiting for its response. */
+struct pend {
+	struct wire_exchange	 x;
+	int			 told;	/* timed out: told with status 0 */
+};
+
+/* What a connection carries, beside tcp.c's flow. */
+struct wflow {
+	struct wire		*w;
+	struct tcp_flow		*tf;
+	struct wflow		*prev, *next;	/* all connections */
+	struct http_parser	*req, *resp;
+	struct pend		*q;		/* ring of max_pending */
+	unsigned int		 qhead, qn;
+	int64_t			 ts;		/* the packet being fed */
+	int			 gap[2];	/* a gap since the last message */
+};
+
+struct wire {
+	struct wire_opts	 o;
+	wire_fn			*fn;
+	void			*arg;
+	struct tcp_table	*tcp;
+	struct wflow		*flows;
+	struct wire_stats	 st;
+};
+
+static void
+tell(struct wire *w, const struct wire_exchange *x)
+{
+	w->st.exchanges++;
+	if (x->status == 0)
+		w->st.unanswered++;
+	if (w->fn != NULL)
+		w->fn(w->arg, x);
+}
+
+static void
+on_request(void *arg, const struct http_msg *m)
+{
+	struct wflow		*wf = arg;
+	struct wire		*w = wf->w;
+	struct wire_exchange	*x;
+	struct pend		*p;
+
+	w->st.requests++;
+	if (wf->qn == w->o.max_pending) {
+		/* far behind its responses: the oldest is told as is */
+		p = &wf->q[wf->qhead];
+		if (!p->told)
+			tell(w, &p->x);
+		wf->qhead = (wf->qhead + 1) % w->o.max_pending;
+		wf->qn--;
+		w->st.pending_dropped++;
+	}
+	p = &wf->q[(wf->qhead + wf->qn) % w->o.max_pending];
+	wf->qn++;
+	memset(p, 0, sizeof(*p));
+	x = &p->x;
+	x->client = wf->tf->client;
+	x->server = wf->tf->server;
+	x->cport = wf->tf->cport;
+	x->sport = wf->tf->sport;
+	x->ts = wf->ts;
+	memcpy(x->method, m->method, sizeof(x->method));
+	memcpy(x->path, m->path, sizeof(x->path));
+	x->version = m->version;
+	memcpy(x->fingerprint, m->fingerprint, sizeof(x->fingerprint));
+	x->nkeys = m->nkeys;
+	x->bearer = m->bearer;
+	x->after_gap = wf->gap[0];
+	wf->gap[0] = 0;
+	http_parser_expect_head(wf->resp, strcmp(m->method, "HEAD") == 0);
+}
+
+static void
+on_response(void *arg, const struct http_msg *m)
+{
+	struct wflow	*wf = arg;
+	struct wire	*w = wf->w;
+	struct pend	*p;
+
+	w->st.responses++;
+	if (m->status < 200 && m->status != 101)
+		return;		/* interim: the final one follows */
+	if (wf->qn == 0) {
+		w->st.unpaired_responses++;
+		return;
+	}
+	p = &wf->q[wf->qhead];
+	wf->qhead = (wf->qhead + 1) % w->o.max_pending;
+	wf->qn--;
+	if (p->told)
+		return;		/* its time was out: told already */
+	p->x.status = m->status;
+	p->x.answered = wf->ts;
+	tell(w, &p->x);
+}
+
+static void
+flow_open(void *arg, struct tcp_flow *tf, int64_t ts)
+{
+	struct wire	*w = arg;
+	struct wflow	*wf = ks_xcalloc(1, sizeof(*wf));
+
+	(void)ts;
+	wf->w = w;
+	wf->tf = tf;
+	wf->req = http_parser_new(1, &w->o.http, on_request, wf);
+	wf->resp = http_parser_new(0, &w->o.http, on_response, wf);
+	wf->q = ks_xcalloc(w->o.max_pending, sizeof(*wf->q));
+	wf->next = w->flows;
+	if (w->flows != NULL)
+		w->flows->prev = wf;
+	w->flows = wf;
+	tf->user = wf;
+}
+
+static void
+flow_data(void *arg, struct tcp_flow *tf, int dir, const uint8_t *d,
+    size_t len, int64_t ts)
+{
+	struct wflow *wf = tf->user;
+
+	(void)arg;
+	wf->ts = ts;
+	if (http_parser_feed(dir == 0 ? wf->req : wf->resp, d, len) == -1)
+		wf->w->st.http_errors++;
+}
+
+static void
+flow_gap(void *arg, struct tcp_flow *tf, int dir, uint64_t len, int64_t ts)
+{
+	struct wflow *wf = tf->user;
+
+	(void)arg;
+	wf->ts = ts;
+	wf->gap[dir] = 1;
+	http_parser_gap(dir == 0 ? wf->req : wf->resp, len);
+}
+
+static void
+flow_close(void *arg, struct tcp_flow *tf, enum tcp_end why, int64_t ts)
+{
+	struct wire	*w = arg;
+	struct wflow	*wf = tf->user;
+	struct pend	*p;
+
+	(void)why;
+	wf->ts = ts;
+	http_parser_eof(wf->resp);
+	/* what was asked and not answered: status 0 */
+	while (wf->qn > 0) {
+		p = &wf->q[wf->qhead];
+		if (!p->told)
+			tell(w, &p->x);
+		wf->qhead = (wf->qhead + 1) % w->o.max_pending;
+		wf->qn--;
+	}
+	if (wf->prev != NULL)
+		wf->prev->next = wf->next;
+	else
+		w->flows = wf->next;
+	if (wf->next != NULL)
+		wf->next->prev = wf->prev;
+	http_parser_free(wf->req);
+	http_parser_free(wf->resp);
+	free(wf->q);
+	free(wf);
+	tf->user = NULL;
+}
+
+struct wire *
+wire_new(const struct wire_opts *o, wire_fn *fn, void *arg)
+{
+	static const struct tcp_cb cb = { flow_open, flow_data, flow_gap,
+	    flow_close };
+	struct wire *w = ks_xcalloc(1, sizeof(*w));
+
+	if (o != NULL)
+		w->o = *o;
+	if (w->o.response_timeout == 0)
+		w->o.response_timeout = 30 * INT64_C(1000000000);
+	if (w->o.max_pending == 0)
+		w->o.max_pending = 64;
+	w->fn = fn;
+	w->arg = arg;
+	w->tcp = tcp_new(&w->o.tcp, &cb, w);
+	return w;
+}
+
+void
+wire_free(struct wire *w)
+{
+	if (w == NULL)
+		return;
+	w->fn = NULL;		/* nobody is told any more */
+	tcp_flush(w->tcp, 0);
+	tcp_free(w->tcp);
+	free(w);
+}
+
+void
+wire_packet(struct wire *w, int linktype, const uint8_t *d, size_t caplen,
+    int64_t ts)
+{
+	struct pkt pk;
+
+	w->st.packets++;
+	switch (pkt_decode(linktype, d, caplen, &pk)) {
+	case PKT_TCP:
+		w->st.tcp++;
+		tcp_segment(w->tcp, &pk, ts);
+		break;
+	case PKT_OTHER:
+		w->st.other++;
+		break;
+	case PKT_FRAGMENT:
+		w->st.fragments++;
+		break;
+	case PKT_MALFORMED:
+		w->st.malformed++;
+		w->st.last_error = pk.why;
+		break;
+	case PKT_LINK_UNSUPPORTED:
+		w->st.unsupported_link++;
+		break;
+	}
+}
+
+void
+wire_tick(struct wire *w, int64_t now)
+{
+	struct wflow	*wf;
+	struct pend	*p;
+	unsigned int	 i;
+
+	for (wf = w->flows; wf != NULL; wf = wf->next)
+		for (i = 0; i < wf->qn; i++) {
+			p = &wf->q[(wf->qhead + i) % w->o.max_pending];
+			if (!p->told && p->x.ts < now - w->o.response_timeout) {
+				p->told = 1;
+				tell(w, &p->x);
+			}
+		}
+	tcp_expire(w->tcp, now);
+}
+
+void
+wire_flush(struct wire *w, int64_t now)
+{
+	tcp_flush(w->tcp, now);
+}
+
+void
+wire_stats(const struct wire *w, struct wire_stats *st)
+{
+	*st = w->st;
+	tcp_stats(w->tcp, &st->tcp_st);
+}
