@@ -17,12 +17,22 @@
 #include "replay.h"
 #include "store.h"
 #include "source.h"
+#include "source_pcap.h"
 #include "util.h"
 
 struct slot {
-	struct input	*in;
+	struct input	*in;		/* a log, or */
+	struct pcsrc	*pc;		/* a capture */
 	struct event	 ev;		/* its next event */
 };
+
+static int
+slot_next(struct engine *e, struct slot *s)
+{
+	if (s->pc != NULL)
+		return pcsrc_next(s->pc, &s->ev);
+	return input_next(s->in, e->rs, e->cfg, &s->ev);
+}
 
 struct heap {
 	struct slot	**s;
@@ -118,6 +128,8 @@ show_progress(struct slot *slots, size_t n, uint64_t events, uint64_t alerts)
 	size_t		i;
 
 	for (i = 0; i < n; i++) {
+		if (slots[i].in == NULL)
+			continue;
 		input_progress(slots[i].in, &d, &t);
 		done += d;
 		total += t;
@@ -159,6 +171,10 @@ summary(struct engine *e, struct slot *slots, size_t n, double secs)
 	size_t				 i;
 
 	for (i = 0; i < n; i++) {
+		if (slots[i].pc != NULL) {
+			pcsrc_summary(slots[i].pc, stderr);
+			continue;
+		}
 		st = input_stats(slots[i].in);
 		records += st->read;
 		fprintf(stderr, "keysentry: %s: %" PRIu64 " lines read, %"
@@ -215,6 +231,22 @@ replay_run(struct engine *e, char *const *paths, int npaths,
 	h.s = ks_xcalloc((size_t)npaths, sizeof(*h.s));
 	h.n = 0;
 	for (i = 0; i < (size_t)npaths; i++) {
+		if (pcsrc_is_capture(paths[i])) {
+			slots[n].pc = pcsrc_open(paths[i],
+			    engine_add_input(e, paths[i]), e->cfg, err,
+			    sizeof(err));
+			if (slots[n].pc == NULL) {
+				log_warnx("%s", err);
+				rc = 2;
+				continue;
+			}
+			if (slot_next(e, &slots[n])) {
+				h.s[h.n++] = &slots[n];
+				heap_up(&h, h.n - 1);
+			}
+			n++;
+			continue;
+		}
 		memset(&dopts, 0, sizeof(dopts));
 		dopts.format = "auto";
 		if ((found = replay_decoder_opts(e->cfg, paths[i])) != NULL)
@@ -234,7 +266,7 @@ replay_run(struct engine *e, char *const *paths, int npaths,
 			rc = 2;
 			continue;
 		}
-		if (input_next(slots[n].in, e->rs, e->cfg, &slots[n].ev)) {
+		if (slot_next(e, &slots[n])) {
 			h.s[h.n++] = &slots[n];
 			heap_up(&h, h.n - 1);
 		}
@@ -253,7 +285,7 @@ replay_run(struct engine *e, char *const *paths, int npaths,
 			store_wait(e->store, 16384);
 		else if ((events & 4095) == 0)
 			store_wait(e->store, SIZE_MAX);
-		if (input_next(s->in, e->rs, e->cfg, &s->ev) == 0) {
+		if (slot_next(e, s) == 0) {
 			h.s[0] = h.s[--h.n];
 		}
 		heap_down(&h, 0);
@@ -268,12 +300,17 @@ replay_run(struct engine *e, char *const *paths, int npaths,
 	if (ro->progress)
 		fprintf(stderr, "\r%60s\r", "");
 	for (i = 0; i < n; i++)
-		if (input_failed(slots[i].in))
+		if (slots[i].pc != NULL ? pcsrc_failed(slots[i].pc) :
+		    input_failed(slots[i].in))
 			rc = 2;
 	if (!ro->quiet)
 		summary(e, slots, n, now_seconds() - t0);
-	for (i = 0; i < n; i++)
-		input_close(slots[i].in);
+	for (i = 0; i < n; i++) {
+		if (slots[i].pc != NULL)
+			pcsrc_close(slots[i].pc);
+		else
+			input_close(slots[i].in);
+	}
 	free(slots);
 	free(h.s);
 	return rc;

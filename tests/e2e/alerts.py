@@ -113,6 +113,30 @@ def same(a, b):
     print("%s and %s: the same %d alerts" % (a, b, len(da)))
 
 
+def wire_key(d):
+    """What an alert asserts, whatever witness saw the traffic: a log and
+    a capture of the same exchanges differ in ports, user agents and the
+    evidence's origin, not in this."""
+    k = d.get("keysentry", {})
+    return json.dumps([get(d, "rule.id"), d.get("@timestamp"),
+                       get(d, "source.ip"), get(d, "url.path"),
+                       get(d, "http.response.status_code"), k.get("count"),
+                       k.get("first_seen"), k.get("last_seen"),
+                       k.get("group")], sort_keys=True)
+
+
+def wire_same(a, b):
+    da = sorted(wire_key(d) for d in load(a))
+    db = sorted(wire_key(d) for d in load(b))
+    if da != db or not da:
+        for line in sorted(set(da) ^ set(db))[:10]:
+            print(("only in %s: " % (a if line in da else b)) + line)
+        if not da:
+            print("no alerts at all")
+        sys.exit(1)
+    print("%s and %s: the same %d alerts" % (a, b, len(da)))
+
+
 def count(path, rule=None):
     print(sum(1 for d in load(path) if rule is None or get(d, "rule.id") == rule))
 
@@ -126,6 +150,8 @@ def main(argv):
         return subset(argv[1], argv[2])
     if len(argv) >= 3 and argv[0] == "same":
         return same(argv[1], argv[2])
+    if len(argv) >= 3 and argv[0] == "wire-same":
+        return wire_same(argv[1], argv[2])
     if len(argv) >= 2 and argv[0] == "count":
         return count(argv[1], argv[2] if len(argv) > 2 else None)
     sys.exit(__doc__)

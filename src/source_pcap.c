@@ -1,0 +1,290 @@
+/* Captures as a replay input (see source_pcap.h). */
+#define _GNU_SOURCE		/* fopencookie */
+#include "autoconfig.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <pcap/pcap.h>
+#include <zlib.h>
+
+#include "log.h"
+#include "source_pcap.h"
+#include "util.h"
+#include "wire.h"
+
+#define HELD_MAX	65536	/* exchanges held to be put in order */
+#define TICK_NS		INT64_C(1000000000)
+
+struct pcsrc {
+	char			*name;
+	uint32_t		 index;
+	pcap_t			*pc;
+	int			 link;
+	struct wire		*w;
+	int64_t			 response_timeout;
+	int64_t			 now, last_tick;
+	int			 eof, failed;
+	uint64_t		 packets, seq, early;
+	/* exchanges, a min-heap by time, until no earlier one can come */
+	struct wire_exchange	*held;
+	size_t			 nheld;
+};
+
+static ssize_t
+gz_read(void *cookie, char *buf, size_t size)
+{
+	int n = gzread(cookie, buf, size > INT32_MAX ? INT32_MAX :
+	    (unsigned int)size);
+
+	return n < 0 ? -1 : n;
+}
+
+static int
+gz_close(void *cookie)
+{
+	return gzclose(cookie) == Z_OK ? 0 : -1;
+}
+
+/* The file through zlib (plain files pass as they are). */
+static FILE *
+gz_fopen(const char *path)
+{
+	static const cookie_io_functions_t io = { gz_read, NULL, NULL,
+	    gz_close };
+	gzFile	 gz = gzopen(path, "rb");
+	FILE	*f;
+
+	if (gz == NULL)
+		return NULL;
+	if ((f = fopencookie(gz, "r", io)) == NULL)
+		gzclose(gz);
+	return f;
+}
+
+int
+pcsrc_is_capture(const char *path)
+{
+	static const uint32_t magics[] = { 0xa1b2c3d4, 0xd4c3b2a1,
+	    0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a };
+	uint8_t		 b[4];
+	uint32_t	 m;
+	gzFile		 gz;
+	size_t		 i;
+	int		 n;
+
+	if (strcmp(path, "-") == 0 || (gz = gzopen(path, "rb")) == NULL)
+		return 0;
+	n = gzread(gz, b, 4);
+	gzclose(gz);
+	if (n != 4)
+		return 0;
+	m = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
+	    b[3];
+	for (i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+		if (m == magics[i])
+			return 1;
+	return 0;
+}
+
+static int
+earlier(const struct wire_exchange *a, const struct wire_exchange *b)
+{
+	return a->ts < b->ts;
+}
+
+static void
+on_exchange(void *arg, const struct wire_exchange *x)
+{
+	struct pcsrc		*s = arg;
+	struct wire_exchange	 t;
+	size_t			 i, p;
+
+	if (s->nheld == HELD_MAX)
+		return;		/* cannot happen: pcsrc_next() drains */
+	i = s->nheld++;
+	s->held[i] = *x;
+	while (i > 0 && earlier(&s->held[i], &s->held[p = (i - 1) / 2])) {
+		t = s->held[p];
+		s->held[p] = s->held[i];
+		s->held[i] = t;
+		i = p;
+	}
+}
+
+static void
+pop(struct pcsrc *s, struct wire_exchange *out)
+{
+	struct wire_exchange	 t;
+	size_t			 i = 0, l, m;
+
+	*out = s->held[0];
+	s->held[0] = s->held[--s->nheld];
+	for (;;) {
+		l = 2 * i + 1;
+		m = i;
+		if (l < s->nheld && earlier(&s->held[l], &s->held[m]))
+			m = l;
+		if (l + 1 < s->nheld && earlier(&s->held[l + 1], &s->held[m]))
+			m = l + 1;
+		if (m == i)
+			break;
+		t = s->held[m];
+		s->held[m] = s->held[i];
+		s->held[i] = t;
+		i = m;
+	}
+}
+
+struct pcsrc *
+pcsrc_open(const char *path, uint32_t index, const struct config *cfg,
+    char *err, size_t errlen)
+{
+	struct pcsrc		*s;
+	struct wire_opts	 o;
+	char			 perr[PCAP_ERRBUF_SIZE];
+	FILE			*f;
+	size_t			 i, k;
+
+	if ((f = gz_fopen(path)) == NULL) {
+		snprintf(err, errlen, "%s: cannot open", path);
+		return NULL;
+	}
+	s = ks_xcalloc(1, sizeof(*s));
+	s->pc = pcap_fopen_offline_with_tstamp_precision(f,
+	    PCAP_TSTAMP_PRECISION_NANO, perr);
+	if (s->pc == NULL) {
+		snprintf(err, errlen, "%s: %s", path, perr);
+		fclose(f);
+		free(s);
+		return NULL;
+	}
+	s->link = pcap_datalink(s->pc);
+	memset(&o, 0, sizeof(o));
+	/* the endpoints' key headers, each once */
+	for (i = 0; i < cfg->nendpoints; i++) {
+		const char *kh = cfg->endpoints[i].key_header;
+		if (kh == NULL || o.http.nkey_headers == HTTP_MAX_KEY_HEADERS)
+			continue;
+		for (k = 0; k < o.http.nkey_headers; k++)
+			if (strcasecmp(o.http.key_headers[k], kh) == 0)
+				break;
+		if (k == o.http.nkey_headers)
+			o.http.key_headers[o.http.nkey_headers++] = kh;
+	}
+	s->w = wire_new(&o, on_exchange, s);
+	s->response_timeout = 30 * TICK_NS;	/* wire.c's default */
+	s->held = ks_xcalloc(HELD_MAX, sizeof(*s->held));
+	s->name = ks_xstrdup(path);
+	s->index = index;
+	if (!pkt_link_supported(s->link))
+		log_warnx("%s: link type %d (%s) is not read; its packets are "
+		    "counted and skipped", path, s->link,
+		    pcap_datalink_val_to_name(s->link) ?
+		    pcap_datalink_val_to_name(s->link) : "?");
+	return s;
+}
+
+/* One more packet into wire.c; 0 at the end of the file. */
+static int
+read_packet(struct pcsrc *s)
+{
+	struct pcap_pkthdr	*h;
+	const u_char		*d;
+	int			 r;
+
+	r = pcap_next_ex(s->pc, &h, &d);
+	if (r != 1) {
+		if (r == -1) {
+			log_warnx("%s: after packet %" PRIu64 ": %s", s->name,
+			    s->packets, pcap_geterr(s->pc));
+			s->failed = 1;
+		}
+		return 0;
+	}
+	s->packets++;
+	/* nanoseconds, as opened */
+	s->now = (int64_t)h->ts.tv_sec * TICK_NS + (int64_t)h->ts.tv_usec;
+	wire_packet(s->w, s->link, d, h->caplen, s->now);
+	if (s->now - s->last_tick >= TICK_NS) {
+		wire_tick(s->w, s->now);
+		s->last_tick = s->now;
+	}
+	return 1;
+}
+
+int
+pcsrc_next(struct pcsrc *s, struct event *ev)
+{
+	struct wire_exchange x;
+
+	for (;;) {
+		/*
+		 * An exchange is told at its response, or response_timeout
+		 * after its request at the latest: once the capture is that
+		 * far past it, no earlier one can come.
+		 */
+		if (s->nheld > 0 && (s->eof || s->nheld > HELD_MAX / 2 ||
+		    s->held[0].ts < s->now - s->response_timeout - TICK_NS))
+			break;
+		if (s->eof)
+			return 0;
+		if (!read_packet(s)) {
+			s->eof = 1;
+			wire_flush(s->w, s->now);
+		}
+	}
+	if (s->nheld > HELD_MAX / 2 && !s->eof)
+		s->early++;
+	pop(s, &x);
+	event_clear(ev);
+	ev->ts = x.ts;
+	ev->line = ++s->seq;
+	ev->input = s->index;
+	ev->flags = EV_HAS_TIME | EV_HAS_SRC | EV_HAS_STATUS | EV_HAS_PORT;
+	ev->status = x.status;
+	ev->src = x.client;
+	ev->src_port = x.cport;
+	event_set_method(ev, x.method, strlen(x.method));
+	event_set_path(ev, x.path, strlen(x.path));
+	ks_strlcpy(ev->key_fp, x.fingerprint, sizeof(ev->key_fp));
+	return 1;
+}
+
+int
+pcsrc_failed(const struct pcsrc *s)
+{
+	return s->failed;
+}
+
+void
+pcsrc_summary(const struct pcsrc *s, FILE *f)
+{
+	struct wire_stats st;
+
+	wire_stats(s->w, &st);
+	fprintf(f, "keysentry: %s: %" PRIu64 " packets read (%" PRIu64
+	    " TCP, %" PRIu64 " other, %" PRIu64 " IP fragments skipped, %"
+	    PRIu64 " malformed), %" PRIu64 " TCP connections, %" PRIu64
+	    " exchanges (%" PRIu64 " unanswered), %" PRIu64 " HTTP errors, %"
+	    PRIu64 " gaps\n", s->name, st.packets, st.tcp, st.other,
+	    st.fragments, st.malformed, st.tcp_st.flows, st.exchanges,
+	    st.unanswered, st.http_errors, st.tcp_st.gaps);
+	if (st.malformed > 0)
+		fprintf(f, "keysentry: %s: last malformed packet: %s\n",
+		    s->name, st.last_error);
+}
+
+void
+pcsrc_close(struct pcsrc *s)
+{
+	if (s == NULL)
+		return;
+	wire_free(s->w);
+	pcap_close(s->pc);
+	free(s->held);
+	free(s->name);
+	free(s);
+}
