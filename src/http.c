@@ -76,7 +76,7 @@ http_parser_free(struct http_parser *p)
 
 	if (p == NULL)
 		return;
-	explicit_bzero(p->line, p->o.max_line + 1);
+	explicit_bzero(p->line, p->llen);	/* the rest was, line by line */
 	free(p->line);
 	for (i = 0; i < p->o.nkey_headers; i++)
 		free((char *)p->o.key_headers[i]);

@@ -29,9 +29,13 @@ struct pcsrc {
 	int			 eof, failed;
 	uint64_t		 packets, seq, early;
 	/* exchanges, a min-heap by time, until no earlier one can come */
-	struct wire_exchange	*held;
-	size_t			 nheld;
+	struct wire_exchange	**held;
+	size_t			  nheld;
+	struct wire_exchange	**spare;	/* freed, for reuse */
+	size_t			  nspare;
 };
+
+#define SPARE_MAX	1024
 
 static ssize_t
 gz_read(void *cookie, char *buf, size_t size)
@@ -62,6 +66,20 @@ gz_fopen(const char *path)
 	if ((f = fopencookie(gz, "r", io)) == NULL)
 		gzclose(gz);
 	return f;
+}
+
+static int
+is_gzip(const char *path)
+{
+	uint8_t	 b[2];
+	FILE	*f = fopen(path, "rb");
+	int	 gz;
+
+	if (f == NULL)
+		return 0;
+	gz = fread(b, 1, 2, f) == 2 && b[0] == 0x1f && b[1] == 0x8b;
+	fclose(f);
+	return gz;
 }
 
 int
@@ -99,14 +117,16 @@ static void
 on_exchange(void *arg, const struct wire_exchange *x)
 {
 	struct pcsrc		*s = arg;
-	struct wire_exchange	 t;
+	struct wire_exchange	*c, *t;
 	size_t			 i, p;
 
 	if (s->nheld == HELD_MAX)
 		return;		/* cannot happen: pcsrc_next() drains */
+	c = s->nspare > 0 ? s->spare[--s->nspare] : ks_xmalloc(sizeof(*c));
+	*c = *x;
 	i = s->nheld++;
-	s->held[i] = *x;
-	while (i > 0 && earlier(&s->held[i], &s->held[p = (i - 1) / 2])) {
+	s->held[i] = c;
+	while (i > 0 && earlier(s->held[i], s->held[p = (i - 1) / 2])) {
 		t = s->held[p];
 		s->held[p] = s->held[i];
 		s->held[i] = t;
@@ -114,20 +134,20 @@ on_exchange(void *arg, const struct wire_exchange *x)
 	}
 }
 
-static void
-pop(struct pcsrc *s, struct wire_exchange *out)
+/* The earliest exchange, out of the heap (give it back with unhold()). */
+static struct wire_exchange *
+pop(struct pcsrc *s)
 {
-	struct wire_exchange	 t;
+	struct wire_exchange	*out = s->held[0], *t;
 	size_t			 i = 0, l, m;
 
-	*out = s->held[0];
 	s->held[0] = s->held[--s->nheld];
 	for (;;) {
 		l = 2 * i + 1;
 		m = i;
-		if (l < s->nheld && earlier(&s->held[l], &s->held[m]))
+		if (l < s->nheld && earlier(s->held[l], s->held[m]))
 			m = l;
-		if (l + 1 < s->nheld && earlier(&s->held[l + 1], &s->held[m]))
+		if (l + 1 < s->nheld && earlier(s->held[l + 1], s->held[m]))
 			m = l + 1;
 		if (m == i)
 			break;
@@ -136,6 +156,16 @@ pop(struct pcsrc *s, struct wire_exchange *out)
 		s->held[i] = t;
 		i = m;
 	}
+	return out;
+}
+
+static void
+unhold(struct pcsrc *s, struct wire_exchange *x)
+{
+	if (s->nspare < SPARE_MAX)
+		s->spare[s->nspare++] = x;
+	else
+		free(x);
 }
 
 struct pcsrc *
@@ -148,16 +178,17 @@ pcsrc_open(const char *path, uint32_t index, const struct config *cfg,
 	FILE			*f;
 	size_t			 i, k;
 
-	if ((f = gz_fopen(path)) == NULL) {
-		snprintf(err, errlen, "%s: cannot open", path);
-		return NULL;
-	}
 	s = ks_xcalloc(1, sizeof(*s));
-	s->pc = pcap_fopen_offline_with_tstamp_precision(f,
-	    PCAP_TSTAMP_PRECISION_NANO, perr);
+	if (!is_gzip(path))	/* libpcap's own reading is faster */
+		s->pc = pcap_open_offline_with_tstamp_precision(path,
+		    PCAP_TSTAMP_PRECISION_NANO, perr);
+	else if ((f = gz_fopen(path)) == NULL)
+		snprintf(perr, sizeof(perr), "cannot open");
+	else if ((s->pc = pcap_fopen_offline_with_tstamp_precision(f,
+	    PCAP_TSTAMP_PRECISION_NANO, perr)) == NULL)
+		fclose(f);
 	if (s->pc == NULL) {
 		snprintf(err, errlen, "%s: %s", path, perr);
-		fclose(f);
 		free(s);
 		return NULL;
 	}
@@ -177,6 +208,7 @@ pcsrc_open(const char *path, uint32_t index, const struct config *cfg,
 	s->w = wire_new(&o, on_exchange, s);
 	s->response_timeout = 30 * TICK_NS;	/* wire.c's default */
 	s->held = ks_xcalloc(HELD_MAX, sizeof(*s->held));
+	s->spare = ks_xcalloc(SPARE_MAX, sizeof(*s->spare));
 	s->name = ks_xstrdup(path);
 	s->index = index;
 	if (!pkt_link_supported(s->link))
@@ -218,7 +250,7 @@ read_packet(struct pcsrc *s)
 int
 pcsrc_next(struct pcsrc *s, struct event *ev)
 {
-	struct wire_exchange x;
+	struct wire_exchange *x;
 
 	for (;;) {
 		/*
@@ -227,7 +259,7 @@ pcsrc_next(struct pcsrc *s, struct event *ev)
 		 * far past it, no earlier one can come.
 		 */
 		if (s->nheld > 0 && (s->eof || s->nheld > HELD_MAX / 2 ||
-		    s->held[0].ts < s->now - s->response_timeout - TICK_NS))
+		    s->held[0]->ts < s->now - s->response_timeout - TICK_NS))
 			break;
 		if (s->eof)
 			return 0;
@@ -238,18 +270,19 @@ pcsrc_next(struct pcsrc *s, struct event *ev)
 	}
 	if (s->nheld > HELD_MAX / 2 && !s->eof)
 		s->early++;
-	pop(s, &x);
+	x = pop(s);
 	event_clear(ev);
-	ev->ts = x.ts;
+	ev->ts = x->ts;
 	ev->line = ++s->seq;
 	ev->input = s->index;
 	ev->flags = EV_HAS_TIME | EV_HAS_SRC | EV_HAS_STATUS | EV_HAS_PORT;
-	ev->status = x.status;
-	ev->src = x.client;
-	ev->src_port = x.cport;
-	event_set_method(ev, x.method, strlen(x.method));
-	event_set_path(ev, x.path, strlen(x.path));
-	ks_strlcpy(ev->key_fp, x.fingerprint, sizeof(ev->key_fp));
+	ev->status = x->status;
+	ev->src = x->client;
+	ev->src_port = x->cport;
+	event_set_method(ev, x->method, strlen(x->method));
+	event_set_path(ev, x->path, strlen(x->path));
+	ks_strlcpy(ev->key_fp, x->fingerprint, sizeof(ev->key_fp));
+	unhold(s, x);
 	return 1;
 }
 
@@ -284,6 +317,11 @@ pcsrc_close(struct pcsrc *s)
 		return;
 	wire_free(s->w);
 	pcap_close(s->pc);
+	while (s->nheld > 0)
+		free(s->held[--s->nheld]);
+	while (s->nspare > 0)
+		free(s->spare[--s->nspare]);
+	free(s->spare);
 	free(s->held);
 	free(s->name);
 	free(s);

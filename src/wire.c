@@ -20,8 +20,8 @@ struct wflow {
 	struct tcp_flow		*tf;
 	struct wflow		*prev, *next;	/* all connections */
 	struct http_parser	*req, *resp;
-	struct pend		*q;		/* ring of max_pending */
-	unsigned int		 qhead, qn;
+	struct pend		*q;		/* ring, grown to max_pending */
+	unsigned int		 qhead, qn, qcap;
 	int64_t			 ts;		/* the packet being fed */
 	int			 gap[2];	/* a gap since the last message */
 };
@@ -45,6 +45,24 @@ tell(struct wire *w, const struct wire_exchange *x)
 		w->fn(w->arg, x);
 }
 
+/* Room for one more waiting request (most connections need one). */
+static void
+grow(struct wflow *wf, unsigned int max)
+{
+	unsigned int	 cap = wf->qcap ? wf->qcap * 2 : 2, i;
+	struct pend	*q;
+
+	if (cap > max)
+		cap = max;
+	q = ks_xreallocarray(NULL, cap, sizeof(*q));
+	for (i = 0; i < wf->qn; i++)
+		q[i] = wf->q[(wf->qhead + i) % wf->qcap];
+	free(wf->q);
+	wf->q = q;
+	wf->qcap = cap;
+	wf->qhead = 0;
+}
+
 static void
 on_request(void *arg, const struct http_msg *m)
 {
@@ -59,11 +77,12 @@ on_request(void *arg, const struct http_msg *m)
 		p = &wf->q[wf->qhead];
 		if (!p->told)
 			tell(w, &p->x);
-		wf->qhead = (wf->qhead + 1) % w->o.max_pending;
+		wf->qhead = (wf->qhead + 1) % wf->qcap;
 		wf->qn--;
 		w->st.pending_dropped++;
-	}
-	p = &wf->q[(wf->qhead + wf->qn) % w->o.max_pending];
+	} else if (wf->qn == wf->qcap)
+		grow(wf, w->o.max_pending);
+	p = &wf->q[(wf->qhead + wf->qn) % wf->qcap];
 	wf->qn++;
 	memset(p, 0, sizeof(*p));
 	x = &p->x;
@@ -98,7 +117,7 @@ on_response(void *arg, const struct http_msg *m)
 		return;
 	}
 	p = &wf->q[wf->qhead];
-	wf->qhead = (wf->qhead + 1) % w->o.max_pending;
+	wf->qhead = (wf->qhead + 1) % wf->qcap;
 	wf->qn--;
 	if (p->told)
 		return;		/* its time was out: told already */
@@ -118,7 +137,6 @@ flow_open(void *arg, struct tcp_flow *tf, int64_t ts)
 	wf->tf = tf;
 	wf->req = http_parser_new(1, &w->o.http, on_request, wf);
 	wf->resp = http_parser_new(0, &w->o.http, on_response, wf);
-	wf->q = ks_xcalloc(w->o.max_pending, sizeof(*wf->q));
 	wf->next = w->flows;
 	if (w->flows != NULL)
 		w->flows->prev = wf;
@@ -164,7 +182,7 @@ flow_close(void *arg, struct tcp_flow *tf, enum tcp_end why, int64_t ts)
 		p = &wf->q[wf->qhead];
 		if (!p->told)
 			tell(w, &p->x);
-		wf->qhead = (wf->qhead + 1) % w->o.max_pending;
+		wf->qhead = (wf->qhead + 1) % wf->qcap;
 		wf->qn--;
 	}
 	if (wf->prev != NULL)
@@ -247,7 +265,7 @@ wire_tick(struct wire *w, int64_t now)
 
 	for (wf = w->flows; wf != NULL; wf = wf->next)
 		for (i = 0; i < wf->qn; i++) {
-			p = &wf->q[(wf->qhead + i) % w->o.max_pending];
+			p = &wf->q[(wf->qhead + i) % wf->qcap];
 			if (!p->told && p->x.ts < now - w->o.response_timeout) {
 				p->told = 1;
 				tell(w, &p->x);
