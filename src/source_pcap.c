@@ -301,10 +301,11 @@ pcsrc_summary(const struct pcsrc *s, FILE *f)
 	fprintf(f, "keysentry: %s: %" PRIu64 " packets read (%" PRIu64
 	    " TCP, %" PRIu64 " other, %" PRIu64 " IP fragments skipped, %"
 	    PRIu64 " malformed), %" PRIu64 " TCP connections, %" PRIu64
-	    " exchanges (%" PRIu64 " unanswered), %" PRIu64 " HTTP errors, %"
+	    " exchanges (%" PRIu64 " unanswered, %" PRIu64 " presenting a "
+	    "key, known by fingerprint only), %" PRIu64 " HTTP errors, %"
 	    PRIu64 " gaps\n", s->name, st.packets, st.tcp, st.other,
 	    st.fragments, st.malformed, st.tcp_st.flows, st.exchanges,
-	    st.unanswered, st.http_errors, st.tcp_st.gaps);
+	    st.unanswered, st.keyed, st.http_errors, st.tcp_st.gaps);
 	if (st.malformed > 0)
 		fprintf(f, "keysentry: %s: last malformed packet: %s\n",
 		    s->name, st.last_error);

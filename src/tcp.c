@@ -7,7 +7,7 @@
 #include "tcp.h"
 #include "util.h"
 
-/* A segment waiting for the bytes before it. */
+/* A segment waiting for the bytes before it (a copy: wiped when freed). */
 struct seg {
 	struct seg	*next;
 	uint32_t	 seq;
@@ -44,6 +44,14 @@ struct tcp_table {
 	struct flow	*newest, *oldest;
 	struct tcp_stats st;
 };
+
+/* A payload may hold a key: the copy goes, byte by byte. */
+static void
+seg_free(struct seg *s)
+{
+	explicit_bzero(s->data, s->len);
+	free(s);
+}
 
 /* a after b, in sequence space */
 static int32_t
@@ -159,7 +167,7 @@ drain(struct tcp_table *t, struct flow *f, int dir, int64_t ts)
 			h->next += (uint32_t)((int64_t)s->len + rel);
 		} else
 			t->st.overlaps += s->len;
-		free(s);
+		seg_free(s);
 	}
 	if (h->fin && !h->closed && sdiff(h->next, h->fin_seq) >= 0) {
 		h->closed = 1;
@@ -192,7 +200,7 @@ half_free(struct tcp_table *t, struct half *h)
 	while ((s = h->wait) != NULL) {
 		h->wait = s->next;
 		t->st.waiting -= s->len;
-		free(s);
+		seg_free(s);
 	}
 	h->waiting = 0;
 }

@@ -41,6 +41,8 @@ tell(struct wire *w, const struct wire_exchange *x)
 	w->st.exchanges++;
 	if (x->status == 0)
 		w->st.unanswered++;
+	if (x->nkeys > 0)
+		w->st.keyed++;
 	if (w->fn != NULL)
 		w->fn(w->arg, x);
 }

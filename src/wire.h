@@ -43,6 +43,7 @@ struct wire_stats {
 	uint64_t	packets, tcp, other, fragments, malformed;
 	uint64_t	unsupported_link;
 	uint64_t	requests, responses, exchanges, unanswered;
+	uint64_t	keyed;			/* exchanges that presented a key */
 	uint64_t	unpaired_responses;	/* with no request waiting */
 	uint64_t	pending_dropped;	/* past max_pending */
 	uint64_t	http_errors;

@@ -25,9 +25,27 @@ for p in clean.pcap messy.pcap sll2.pcap messy.pcap.gz; do
 	    fail "$p: not the log's alerts"
 	$ALERTS validate "$SCHEMA" "$T/$p.jsonl" >/dev/null
 done
-contains "$T/clean.pcap.err" "4367 exchanges (0 unanswered)"
+contains "$T/clean.pcap.err" "4367 exchanges (0 unanswered, 0 presenting a key"
 contains "$T/clean.pcap.err" "0 malformed"
 ok "a log and its capture (clean, messy, SLL2, gzip): the same alerts"
+
+# keys on the wire: fake ones, made up now, in a key header and a Bearer
+# token, cut across segments (messy): hashed as parsed, never written
+key=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+bearer=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+$PCAPGEN --log "$T/inc.log" --pcap "$T/keys.pcap" --seed 8 --messy \
+    --key "$key" --bearer "$bearer"
+grep -q "$key" "$T/keys.pcap" || fail "the capture lacks the test key"
+"$KS" replay -c "$T/k.yml" -o "$T/keys.jsonl" "$T/keys.pcap" \
+    >"$T/keys.out" 2>"$T/keys.err"
+contains "$T/keys.err" "4366 presenting a key"
+for f in "$T/keys.jsonl" "$T/keys.out" "$T/keys.err"; do
+	if grep -q -e "$key" -e "$bearer" "$f"; then
+		fail "a key's bytes in $f"
+	fi
+done
+$ALERTS wire-same "$T/log.jsonl" "$T/keys.jsonl" || fail "keys.pcap"
+ok "keys on the wire: known by fingerprint, their bytes in no output"
 
 # halves: one as a log, the other as a capture, merged in time order
 awk 'NR % 2 == 0' "$T/inc.log" > "$T/even.log"

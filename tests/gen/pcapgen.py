@@ -3,7 +3,7 @@
 capture of the same traffic, seeded.
 
     pcapgen.py --log IN.log --pcap OUT.pcap [--seed N] [--link ether|sll2]
-               [--messy]
+               [--messy] [--key VALUE] [--bearer VALUE]
 
 Each line is one TCP connection from remote_addr (a fresh ephemeral port)
 to the sidecar, 10.89.0.5 or fd00:89::5, port 3110: handshake, the request
@@ -12,7 +12,9 @@ FIN both ways.  The request's packets carry the line's time exactly, the
 others a few microseconds around it.  --messy cuts requests into
 segments, sends some out of order and some twice, tags some frames with
 a VLAN (Ethernet) and starts the capture in the middle of the first
-connection; the exchanges stay the same.
+connection; the exchanges stay the same.  --key puts VALUE in an
+X-Reload-Api-Key header of every request, --bearer in an Authorization:
+Bearer header (tests give fake values, made up as they run).
 """
 
 import argparse
@@ -76,6 +78,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--link", choices=["ether", "sll2"], default="ether")
     ap.add_argument("--messy", action="store_true")
+    ap.add_argument("--key")
+    ap.add_argument("--bearer")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     packets = []                         # (ns, order, bytes)
@@ -87,10 +91,15 @@ def main():
         srv = SERVER6 if ":" in cli else SERVER4
         cport = 20000 + (i * 7919) % 40000
         cs, ss = rng.randrange(1 << 32), rng.randrange(1 << 32)
+        extra = ""
+        if a.key:
+            extra += "X-Reload-Api-Key: %s\r\n" % a.key
+        if a.bearer:
+            extra += "Authorization: Bearer %s\r\n" % a.bearer
         req = ("%s %s HTTP/1.1\r\nHost: sidecar:3110\r\nUser-Agent: %s\r\n"
-               "Content-Length: 0\r\n\r\n" % (rec["method"], rec["path"],
-                                              rec.get("user_agent", "-"))
-               ).encode()
+               "%sContent-Length: 0\r\n\r\n" % (rec["method"], rec["path"],
+                                                rec.get("user_agent", "-"),
+                                                extra)).encode()
         body = b"{}"
         resp = ("HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n" %
                 (rec["status"], len(body))).encode() + body
