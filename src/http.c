@@ -254,6 +254,12 @@ header_line(struct http_parser *p, char *s, size_t n)
 			vn--;
 		if (vn >= 7 && strncasecmp(v + vn - 7, "chunked", 7) == 0)
 			p->chunked = 1;
+	} else if (c == 10 && strncasecmp(s, "user-agent", 10) == 0) {
+		while (vn > 0 && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
+			vn--;
+		if (p->msg.user_agent[0] == '\0')
+			copy_field(p->msg.user_agent,
+			    sizeof(p->msg.user_agent), v, vn, NULL);
 	} else if (c == 13 && strncasecmp(s, "authorization", 13) == 0) {
 		if (vn > 7 && strncasecmp(v, "bearer", 6) == 0 &&
 		    (v[6] == ' ' || v[6] == '\t')) {

@@ -42,6 +42,7 @@ struct http_msg {
 	unsigned int	 nkeys;
 	int		 bearer;	/* it came from Authorization: Bearer */
 	unsigned int	 nheaders;
+	char		 user_agent[EV_UA_MAX];	/* "" if absent; cut to fit */
 	uint64_t	 offset;	/* of the message's first byte */
 };
 

@@ -282,6 +282,8 @@ pcsrc_next(struct pcsrc *s, struct event *ev)
 	event_set_method(ev, x->method, strlen(x->method));
 	event_set_path(ev, x->path, strlen(x->path));
 	ks_strlcpy(ev->key_fp, x->fingerprint, sizeof(ev->key_fp));
+	event_set_string(ev, ev->user_agent, sizeof(ev->user_agent),
+	    x->user_agent, strlen(x->user_agent));
 	unhold(s, x);
 	return 1;
 }

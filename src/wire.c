@@ -99,6 +99,7 @@ on_request(void *arg, const struct http_msg *m)
 	memcpy(x->fingerprint, m->fingerprint, sizeof(x->fingerprint));
 	x->nkeys = m->nkeys;
 	x->bearer = m->bearer;
+	memcpy(x->user_agent, m->user_agent, sizeof(x->user_agent));
 	x->after_gap = wf->gap[0];
 	wf->gap[0] = 0;
 	http_parser_expect_head(wf->resp, strcmp(m->method, "HEAD") == 0);

@@ -34,6 +34,7 @@ struct wire_exchange {
 	char		 fingerprint[KEYS_FP_LEN + 1];
 	unsigned int	 nkeys;
 	int		 bearer;
+	char		 user_agent[EV_UA_MAX];
 	int		 after_gap;	/* bytes were lost before it */
 };
 

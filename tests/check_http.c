@@ -92,6 +92,7 @@ START_TEST(request_with_key)
 	every_split(1,
 	    "POST /internal/kratos/reload HTTP/1.1\r\n"
 	    "Host: sidecar:3110\r\n"
+	    "user-agent:  axios/1.13.2 \r\n"
 	    "x-reload-api-key:   test-only-not-a-secret  \r\n"
 	    "Content-Length: 0\r\n"
 	    "\r\n", &g);
@@ -103,7 +104,8 @@ START_TEST(request_with_key)
 	ck_assert_str_eq(g.m[0].fingerprint, "sha256:df24e0c5317b7fdb");
 	ck_assert_uint_eq(g.m[0].nkeys, 1);
 	ck_assert(!g.m[0].bearer);
-	ck_assert_uint_eq(g.m[0].nheaders, 3);
+	ck_assert_uint_eq(g.m[0].nheaders, 4);
+	ck_assert_str_eq(g.m[0].user_agent, "axios/1.13.2");
 }
 END_TEST
 

@@ -115,6 +115,7 @@ START_TEST(pipelined_pairs)
 	pkt_to(&c, 0, PKT_ACK | PKT_PSH,
 	    "POST /internal/kratos/reload HTTP/1.1\r\n"
 	    "X-Reload-Api-Key: test-only-not-a-secret\r\n"
+	    "User-Agent: axios/1.13.2\r\n"
 	    "Content-Length: 0\r\n\r\n"
 	    "HEAD /health HTTP/1.1\r\n\r\n"
 	    "POST /internal/kratos/reload HTTP/1.1\r\n"
@@ -133,6 +134,8 @@ START_TEST(pipelined_pairs)
 	ck_assert_str_eq(g.x[0].path, "/internal/kratos/reload");
 	ck_assert_int_eq(g.x[0].status, 401);
 	ck_assert_str_eq(g.x[0].fingerprint, "sha256:df24e0c5317b7fdb");
+	ck_assert_str_eq(g.x[0].user_agent, "axios/1.13.2");
+	ck_assert_str_eq(g.x[1].user_agent, "");
 	ck_assert_int_eq(g.x[0].ts, S);
 	ck_assert_int_eq(g.x[0].answered, 2 * S);
 	addr_format(&g.x[0].client, addr, sizeof(addr));
