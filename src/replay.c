@@ -212,6 +212,16 @@ summary(struct engine *e, struct slot *slots, size_t n, double secs)
 		    ds.group_evictions, e->cfg->limits.groups);
 }
 
+/* A slot's first event, and the slot into the merge. */
+static void
+start(struct engine *e, struct heap *h, struct slot *s)
+{
+	if (slot_next(e, s)) {
+		h->s[h->n++] = s;
+		heap_up(h, h->n - 1);
+	}
+}
+
 int
 replay_run(struct engine *e, char *const *paths, int npaths,
     const struct replay_opts *ro)
@@ -240,11 +250,7 @@ replay_run(struct engine *e, char *const *paths, int npaths,
 				rc = 2;
 				continue;
 			}
-			if (slot_next(e, &slots[n])) {
-				h.s[h.n++] = &slots[n];
-				heap_up(&h, h.n - 1);
-			}
-			n++;
+			start(e, &h, &slots[n++]);
 			continue;
 		}
 		memset(&dopts, 0, sizeof(dopts));
@@ -266,11 +272,7 @@ replay_run(struct engine *e, char *const *paths, int npaths,
 			rc = 2;
 			continue;
 		}
-		if (slot_next(e, &slots[n])) {
-			h.s[h.n++] = &slots[n];
-			heap_up(&h, h.n - 1);
-		}
-		n++;
+		start(e, &h, &slots[n++]);
 	}
 	while (h.n > 0) {
 		struct slot *s = h.s[0];

@@ -7,6 +7,7 @@
 #define KS_CHECK_COMMON_H
 
 #include <check.h>
+#include <sys/stat.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,26 @@ ks_srcdir(void)
 	const char *s = getenv("KS_SRCDIR");
 
 	return s != NULL ? s : ".";
+}
+
+/*
+ * The shared corpus (../shared/corpus, or $KS_CORPUS) into buf; 1 if it
+ * is there.  Its tests are optional: CI has no corpus.
+ */
+static inline int
+ks_corpus(char *buf, size_t size)
+{
+	const char	*env = getenv("KS_CORPUS");
+	struct stat	 st;
+
+	if (env != NULL)
+		snprintf(buf, size, "%s", env);
+	else
+		snprintf(buf, size, "%s/../shared/corpus", ks_srcdir());
+	if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+		return 1;
+	printf("no corpus at %s: its files are not read\n", buf);
+	return 0;
 }
 
 /* "$KS_SRCDIR/rel" into a static buffer (one at a time). */

@@ -288,21 +288,10 @@ wire_suite(int with_corpus)
 int
 main(void)
 {
-	const char	*env = getenv("KS_CORPUS");
-	struct stat	 st;
-	SRunner		*sr;
-	int		 failed, with_corpus;
+	SRunner	*sr;
+	int	 failed;
 
-	if (env != NULL)
-		snprintf(corpus, sizeof(corpus), "%s", env);
-	else
-		snprintf(corpus, sizeof(corpus), "%s/../shared/corpus",
-		    ks_srcdir());
-	with_corpus = stat(corpus, &st) == 0 && S_ISDIR(st.st_mode);
-	if (!with_corpus)
-		printf("no corpus at %s: the real captures are not read\n",
-		    corpus);
-	sr = srunner_create(wire_suite(with_corpus));
+	sr = srunner_create(wire_suite(ks_corpus(corpus, sizeof(corpus))));
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
