@@ -32,7 +32,7 @@ struct http_parser {
 	void		*arg;
 	int		 st;
 	char		*line;
-	size_t		 llen;
+	size_t		 llen, lcap;
 	int		 overlong;	/* S_SKIP: this line is discarded */
 	uint64_t	 off;		/* stream offset of the next byte */
 	uint64_t	 line_off;	/* of the current line's first byte */
@@ -63,7 +63,8 @@ http_parser_new(int request, const struct http_opts *o, http_msg_fn *fn,
 		p->o.max_line = 8192;
 	if (p->o.max_headers == 0)
 		p->o.max_headers = 100;
-	p->line = ks_xmalloc(p->o.max_line + 1);	/* and a NUL */
+	p->lcap = 256 < p->o.max_line ? 256 : p->o.max_line;
+	p->line = ks_xmalloc(p->lcap + 1);	/* and a NUL; grows to max_line */
 	p->fn = fn;
 	p->arg = arg;
 	return p;
@@ -81,6 +82,25 @@ http_parser_free(struct http_parser *p)
 	for (i = 0; i < p->o.nkey_headers; i++)
 		free((char *)p->o.key_headers[i]);
 	free(p);
+}
+
+/* Room for need bytes of line (at most max_line); the old copy wiped. */
+static void
+grow_line(struct http_parser *p, size_t need)
+{
+	size_t	 cap = p->lcap;
+	char	*n;
+
+	while (cap < need)
+		cap *= 2;
+	if (cap > p->o.max_line)
+		cap = p->o.max_line;
+	n = ks_xmalloc(cap + 1);
+	memcpy(n, p->line, p->llen);
+	explicit_bzero(p->line, p->llen);
+	free(p->line);
+	p->line = n;
+	p->lcap = cap;
 }
 
 /* The parser's copy of a line goes; a header line may hold a key. */
@@ -435,6 +455,8 @@ http_parser_feed(struct http_parser *p, const uint8_t *d, size_t len)
 				p->llen = 0;
 				p->overlong = 1;
 			} else {
+				if (p->llen + take > p->lcap)
+					grow_line(p, p->llen + take);
 				memcpy(p->line + p->llen, d + i, take);
 				p->llen += take;
 			}
