@@ -58,8 +58,10 @@ setup(struct fixture *f, const char *extra_config)
 	char			 text[8192], err[256];
 	struct ydiag		 d;
 	char			*path;
-	struct store_limits	 lim = { 1000 };
+	struct store_limits	 lim;
 
+	memset(&lim, 0, sizeof(lim));
+	lim.entries = 1000;
 	memset(f, 0, sizeof(*f));
 	snprintf(text, sizeof(text),
 	    "rules: [%s]\n"
