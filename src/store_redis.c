@@ -392,12 +392,11 @@ static void
 sha1_hex(const char *s, char out[41])
 {
 	unsigned char	md[EVP_MAX_MD_SIZE];
-	unsigned int	n = 0, i;
+	unsigned int	n = 0;
 
-	EVP_Digest(s, strlen(s), md, &n, EVP_sha1(), NULL);
-	for (i = 0; i < n && i < 20; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[40] = '\0';
+	if (EVP_Digest(s, strlen(s), md, &n, EVP_sha1(), NULL) != 1 || n != 20)
+		memset(md, 0, 20);	/* EVALSHA then fails: answered locally */
+	ks_hex(md, 20, out);
 }
 
 /* Each new connection loads the scripts before anything else. */
