@@ -9,4 +9,4 @@ apt-get install -y -q --no-install-recommends \
 	libjansson-dev libyaml-dev libpcap-dev libmaxminddb-dev \
 	libhiredis-dev libevent-dev libssl-dev zlib1g-dev \
 	check python3 python3-jsonschema jq gzip \
-	clang libclang-rt-14-dev redis-server
+	clang libclang-rt-14-dev redis-server tcpdump

@@ -105,7 +105,8 @@ alert_id(const struct alert *al, char out[33])
 	kstime_format(al->ts, ts, sizeof(ts));
 	o = (size_t)snprintf(buf, sizeof(buf), "%s\037%s\037%s\037%s",
 	    al->rule->id, al->endpoint ? al->endpoint->name : "",
-	    al->source ? al->source : al->store ? al->store : "", ts);
+	    al->source ? al->source : al->store ? al->store :
+	    al->interface ? al->interface : "", ts);
 	for (i = 0; i < al->ngroup && o < sizeof(buf); i++)
 		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\037%s",
 		    al->group_values[i]);
@@ -149,6 +150,8 @@ alert_to_json(const struct alert *al, const struct alert_ctx *ctx)
 		jset(o, "log.file.path", jstr(al->source));
 	if (al->store != NULL)
 		jset(o, "keysentry.store", jstr(al->store));
+	if (al->interface != NULL)
+		jset(o, "observer.ingress.interface.name", jstr(al->interface));
 	if (al->trigger != NULL) {
 		jset(o, "url.path", jstr(al->trigger->path));
 		if (al->trigger->method[0] != '\0')

@@ -41,6 +41,7 @@ struct alert {
 	const struct endpoint_conf	*endpoint;	/* NULL: none */
 	const char			*source;	/* log.file.path, or NULL */
 	const char			*store;		/* keysentry.store, or NULL */
+	const char			*interface;	/* a capture's, or NULL */
 	int64_t				 ts;		/* tripping event */
 	uint64_t			 count;
 	int64_t				 first_seen, last_seen;

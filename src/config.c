@@ -12,6 +12,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
+
 #include "config.h"
 #include "event.h"
 #include "severity.h"
@@ -36,8 +38,14 @@ static const char *endpoint_keys[] = {
 	"name", "method", "path", "key_header", "allowed_sources", NULL
 };
 static const char *source_keys[] = {
-	"type", "path", "format", "fields", "poll", "silence_after", NULL
+	"type", "path", "format", "fields", "poll", "silence_after",
+	"interface", "filter", "snaplen", "promisc", "buffer_size",
+	"response_timeout", NULL
 };
+static const char *file_only_keys[] = { "path", "format", "fields", "poll",
+	NULL };
+static const char *pcap_only_keys[] = { "interface", "filter", "snaplen",
+	"promisc", "buffer_size", "response_timeout", NULL };
 static const char *output_keys[] = { "type", "path", "url", "stream",
 	"maxlen", NULL };
 static const char *override_keys[] = {
@@ -45,7 +53,8 @@ static const char *override_keys[] = {
 };
 static const char *limit_keys[] = {
 	"max_line_bytes", "groups", "store_entries", "evidence",
-	"max_threshold", NULL
+	"max_threshold", "tcp_flows", "tcp_flow_bytes", "tcp_total_bytes",
+	NULL
 };
 
 static void
@@ -59,6 +68,9 @@ set_defaults(struct config *c)
 	c->limits.store_entries = 50000;
 	c->limits.evidence = 5;
 	c->limits.max_threshold = 10000;
+	c->limits.tcp_flows = 10000;
+	c->limits.tcp_flow_bytes = 256 * 1024;
+	c->limits.tcp_total_bytes = 64u << 20;
 	c->lateness = 5 * KS_NSEC_PER_SEC;
 	c->state_dir = ks_xstrdup(KS_LOCALSTATEDIR "/lib/keysentry");
 	c->max_catchup = 64u << 20;
@@ -341,6 +353,75 @@ load_fields(struct ydiag *d, const struct ydoc_node *n,
 	}
 }
 
+/* Keys that belong to another type of source are errors, not ignored. */
+static void
+not_for(struct ydiag *d, const struct ydoc_node *n, const char **keys,
+    const char *what)
+{
+	const struct ydoc_node	*v;
+	size_t			 i;
+
+	for (i = 0; keys[i] != NULL; i++)
+		if ((v = ydoc_get(n, keys[i])) != NULL)
+			ydiag_add(d, v, "%s has no \"%s\"", what, keys[i]);
+}
+
+/* The filter is compiled now, so that a typo fails "keysentry check". */
+static void
+check_filter(struct ydiag *d, const struct ydoc_node *v, const char *filter,
+    unsigned int snaplen)
+{
+	struct bpf_program	 prog;
+	pcap_t			*p = pcap_open_dead(DLT_EN10MB, (int)snaplen);
+
+	if (p == NULL)
+		return;
+	if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) == -1)
+		ydiag_add(d, v, "filter \"%s\": %s", filter, pcap_geterr(p));
+	else
+		pcap_freecode(&prog);
+	pcap_close(p);
+}
+
+/* {type: pcap, interface: eth0, filter: "tcp port 3110", ...} */
+static void
+load_capture(struct ydiag *d, const struct ydoc_node *n,
+    struct source_conf *s)
+{
+	const struct ydoc_node	*v, *fv;
+	const char		*t;
+	unsigned long long	 u;
+
+	not_for(d, n, file_only_keys, "a pcap source");
+	v = ydoc_get(n, "interface");
+	if ((t = ydoc_str(d, v ? v : n, "a pcap source's interface")) != NULL) {
+		if (t[0] == '\0' || strlen(t) >= 64)
+			ydiag_add(d, v, "interface: not an interface name");
+		s->interface = ks_xstrdup(t);
+	}
+	s->snaplen = 65535;
+	if ((v = ydoc_get(n, "snaplen")) != NULL &&
+	    ydoc_uint(d, v, "snaplen", 128, 262144, &u) == 0)
+		s->snaplen = (unsigned int)u;
+	if ((v = ydoc_get(n, "promisc")) != NULL)
+		ydoc_bool(d, v, "promisc", &s->promisc);
+	if ((v = ydoc_get(n, "buffer_size")) != NULL &&
+	    ydoc_uint(d, v, "buffer_size", 65536, UINT64_C(1) << 31, &u) == 0)
+		s->buffer_size = (size_t)u;
+	s->response_timeout = 30 * KS_NSEC_PER_SEC;
+	if ((v = ydoc_get(n, "response_timeout")) != NULL &&
+	    ydoc_duration(d, v, "response_timeout", &s->response_timeout) ==
+	    0 && s->response_timeout < KS_NSEC_PER_SEC)
+		ydiag_add(d, v, "response_timeout must be at least 1s");
+	if ((v = ydoc_get(n, "silence_after")) != NULL)
+		ydoc_duration(d, v, "silence_after", &s->silence_after);
+	fv = ydoc_get(n, "filter");
+	t = fv != NULL ? ydoc_str(d, fv, "filter") : PCAP_DEFAULT_FILTER;
+	s->filter = ks_xstrdup(t != NULL ? t : PCAP_DEFAULT_FILTER);
+	if (t != NULL)
+		check_filter(d, fv ? fv : n, s->filter, s->snaplen);
+}
+
 static void
 load_source(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 {
@@ -361,14 +442,20 @@ load_source(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 	t = ydoc_str(d, v ? v : n, "source type");
 	if (t != NULL && strcmp(t, "file") == 0) {
 		s->type = SOURCE_FILE;
+		not_for(d, n, pcap_only_keys, "a file source");
 		v = ydoc_get(n, "path");
 		if ((t = ydoc_str(d, v ? v : n, "source path")) != NULL)
 			s->path = config_path(c, t);
-	} else if (t != NULL && strcmp(t, "stdin") == 0)
+	} else if (t != NULL && strcmp(t, "stdin") == 0) {
 		s->type = SOURCE_STDIN;
-	else if (t != NULL)
-		ydiag_add(d, v, "unknown source type \"%s\" (expected file "
-		    "or stdin)", t);
+		not_for(d, n, pcap_only_keys, "a stdin source");
+	} else if (t != NULL && strcmp(t, "pcap") == 0) {
+		s->type = SOURCE_PCAP;
+		load_capture(d, n, s);
+		return;
+	} else if (t != NULL)
+		ydiag_add(d, v, "unknown source type \"%s\" (expected file, "
+		    "stdin or pcap)", t);
 
 	if ((v = ydoc_get(n, "format")) != NULL &&
 	    (t = ydoc_str(d, v, "format")) != NULL) {
@@ -512,6 +599,16 @@ load_limits(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 	if ((v = ydoc_get(n, "max_threshold")) != NULL &&
 	    ydoc_uint(d, v, "max_threshold", 1, 1000000, &u) == 0)
 		c->limits.max_threshold = (unsigned int)u;
+	if ((v = ydoc_get(n, "tcp_flows")) != NULL &&
+	    ydoc_uint(d, v, "tcp_flows", 16, 10000000, &u) == 0)
+		c->limits.tcp_flows = (size_t)u;
+	if ((v = ydoc_get(n, "tcp_flow_bytes")) != NULL &&
+	    ydoc_uint(d, v, "tcp_flow_bytes", 4096, 64u << 20, &u) == 0)
+		c->limits.tcp_flow_bytes = (size_t)u;
+	if ((v = ydoc_get(n, "tcp_total_bytes")) != NULL &&
+	    ydoc_uint(d, v, "tcp_total_bytes", 65536, UINT64_C(16) << 30,
+	    &u) == 0)
+		c->limits.tcp_total_bytes = (size_t)u;
 }
 
 /* Builds a config from a loaded document; NULL if diag got errors. */
@@ -667,6 +764,8 @@ config_free(struct config *c)
 	free(c->endpoints);
 	for (i = 0; i < c->nsources; i++) {
 		free(c->sources[i].path);
+		free(c->sources[i].interface);
+		free(c->sources[i].filter);
 		free((char *)c->sources[i].dopts.format);
 		for (f = 0; f < DF_COUNT_; f++)
 			for (j = 0; c->sources[i].dopts.fields[f][j]; j++)

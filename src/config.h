@@ -30,14 +30,23 @@ struct endpoint_conf {
 	struct ks_addrset resolved;
 };
 
-enum source_type { SOURCE_FILE, SOURCE_STDIN };
+enum source_type { SOURCE_FILE, SOURCE_STDIN, SOURCE_PCAP };
+
+#define PCAP_DEFAULT_FILTER	"tcp port 3110"
 
 struct source_conf {
 	enum source_type	 type;
-	char			*path;		/* NULL for stdin */
+	char			*path;		/* NULL for stdin, pcap */
 	struct decoder_opts	 dopts;		/* strings owned here */
 	int			 poll;		/* poll instead of inotify */
 	int64_t			 silence_after;	/* ns; 0: the global one */
+	/* pcap: a live capture (keysentry run) */
+	char			*interface;
+	char			*filter;	/* BPF, tcpdump's syntax */
+	unsigned int		 snaplen;
+	int			 promisc;
+	size_t			 buffer_size;	/* bytes; 0: libpcap's */
+	int64_t			 response_timeout; /* ns */
 };
 
 struct output_conf {
@@ -64,6 +73,10 @@ struct limits {
 	size_t		store_entries;	/* memory store entries */
 	unsigned int	evidence;	/* events quoted per alert */
 	unsigned int	max_threshold;	/* largest threshold a rule may set */
+	/* captures: TCP reassembly */
+	size_t		tcp_flows;	/* connections followed at once */
+	size_t		tcp_flow_bytes;	/* out-of-order bytes held, per flow */
+	size_t		tcp_total_bytes; /* the same, all flows */
 };
 
 struct config {

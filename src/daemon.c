@@ -10,22 +10,31 @@
  * cross silence_after; statistics every stats_interval when a stats_file
  * is set; DNS rounds every resolve_interval when names are configured.
  * follow.c's poll timer runs only while a file is polled or draining.
+ * With live captures, a tick every second: their timeouts and pcap_stats.
+ *
+ * Live captures (capture.c) are opened before privileges are dropped,
+ * as files are; a reload keeps a capture whose handle can serve the new
+ * source (a new filter is set on it) and opens the others, which works
+ * only while the daemon still has CAP_NET_RAW.
  */
 #include "autoconfig.h"
 
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <linux/capability.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <event2/event.h>
 
+#include "capture.h"
 #include "daemon.h"
 #include "engine.h"
 #include "follow.h"
@@ -36,6 +45,14 @@
 #include "stats.h"
 #include "util.h"
 
+/* A live capture, by the index of its source. */
+struct dcap {
+	struct capture		*c;
+	size_t			 source;
+	struct dropwatch	 dw;
+	uint64_t		 drops_seen;
+};
+
 struct daemon {
 	const struct daemon_opts	*o;
 	struct event_base		*base;
@@ -45,6 +62,9 @@ struct daemon {
 	struct resolver			*resolver;	/* NULL: no names */
 	struct event			*sig[4];
 	struct event			*t_save, *t_stats, *t_silence;
+	struct event			*t_capture;	/* the tick */
+	struct dcap			*caps;
+	size_t				 ncaps;
 	struct stats_daemon		 sd;
 	int64_t				*last;		/* per source, wall */
 	int				*silent;	/* per source */
@@ -251,6 +271,194 @@ hook_lines(void *arg, size_t i)
 	dm->last[i] = now;
 }
 
+/* ------------------------------------------------------------------ */
+/* live captures                                                        */
+
+static void
+hook_capture(void *arg, size_t source, struct event *ev)
+{
+	struct daemon *dm = arg;
+
+	engine_event(&dm->eng, ev);
+	hook_lines(dm, source);
+}
+
+/* Drops since the last tick, into the capture-drops alert. */
+static void
+watch_drops(struct daemon *dm, struct dcap *d, int64_t now)
+{
+	const struct rule	*r = ruleset_rule(dm->eng.rs, "capture-drops");
+	struct capture_stats	 st;
+	struct alert		 al;
+	uint64_t		 total, n;
+	int64_t			 first = now;
+
+	capture_stats(d->c, &st);
+	total = st.dropped + st.ifdropped;
+	n = total - d->drops_seen;
+	d->drops_seen = total;
+	if (r == NULL || !r->enabled)
+		return;
+	if ((n = dropwatch_add(&d->dw, now, n, r->window, r->threshold,
+	    r->cooldown, &first)) == 0)
+		return;
+	log_warnx("%s: %" PRIu64 " packets dropped within %" PRId64 " s (%"
+	    PRIu64 " by the kernel, %" PRIu64 " by the interface since the "
+	    "start)", st.name, n, r->window / KS_NSEC_PER_SEC, st.dropped,
+	    st.ifdropped);
+	memset(&al, 0, sizeof(al));
+	al.rule = r;
+	al.interface = st.interface;
+	al.ts = now;
+	al.count = n;
+	al.first_seen = first;
+	al.last_seen = now;
+	engine_raise_alert(&dm->eng, &al);
+}
+
+static void
+on_capture_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*dm = arg;
+	int64_t		 now = kstime_now();
+	size_t		 i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < dm->ncaps; i++) {
+		capture_tick(dm->caps[i].c, now);
+		watch_drops(dm, &dm->caps[i], now);
+	}
+}
+
+/*
+ * Opens the config's captures (all of them, or fail, when starting).  At
+ * a reload a capture whose handle can serve a source is kept, with the
+ * source's filter; one that cannot is opened anew, which needs the
+ * privileges of the start.
+ */
+static int
+configure_captures(struct daemon *dm, const struct config *cfg, int starting)
+{
+	struct dcap		*old = dm->caps, *caps = NULL, *d;
+	struct capture		*c;
+	struct capture_stats	 st;
+	size_t			 nold = dm->ncaps, n = 0, i, j;
+	struct timeval		 sec = { 1, 0 };
+	char			 err[1024];
+	int			 rc = 0;
+
+	for (i = 0; i < cfg->nsources && rc == 0; i++) {
+		const struct source_conf *sc = &cfg->sources[i];
+		if (sc->type != SOURCE_PCAP)
+			continue;
+		for (j = 0; j < nold; j++)
+			if (old[j].c != NULL &&
+			    capture_same_handle(old[j].c, sc))
+				break;
+		caps = ks_xreallocarray(caps, n + 1, sizeof(*caps));
+		d = &caps[n];
+		if (j < nold) {
+			*d = old[j];
+			old[j].c = NULL;
+			d->source = i;
+			if (capture_configure(d->c, sc, cfg, i, err,
+			    sizeof(err)) == -1)
+				log_warnx("%s; the previous filter stays", err);
+			n++;
+			continue;
+		}
+		if ((c = capture_open(sc, cfg, err, sizeof(err))) == NULL) {
+			if (starting)
+				rc = -1;
+			log_warnx("%s%s", err, starting ? "" : "; it is not "
+			    "read until a restart");
+			continue;
+		}
+		capture_stats(c, &st);
+		if (capture_start(c, dm->base, i, engine_add_input(&dm->eng,
+		    st.name), hook_capture, dm) == -1) {
+			log_warnx("%s: cannot wait on the capture", st.name);
+			capture_close(c);
+			rc = starting ? -1 : 0;
+			continue;
+		}
+		memset(d, 0, sizeof(*d));
+		d->c = c;
+		d->source = i;
+		n++;
+	}
+	for (j = 0; j < nold; j++) {
+		if (old[j].c == NULL)
+			continue;
+		capture_stats(old[j].c, &st);
+		log_info("%s: no longer configured; closing it", st.name);
+		capture_close(old[j].c);
+	}
+	free(old);
+	dm->caps = caps;
+	dm->ncaps = n;
+	if (dm->t_capture == NULL)
+		dm->t_capture = event_new(dm->base, -1, EV_PERSIST,
+		    on_capture_tick, dm);
+	if (n > 0 && !evtimer_pending(dm->t_capture, NULL))
+		event_add(dm->t_capture, &sec);
+	else if (n == 0)
+		event_del(dm->t_capture);
+	return rc;
+}
+
+static void
+close_captures(struct daemon *dm)
+{
+	struct capture_stats	st;
+	size_t			i;
+
+	for (i = 0; i < dm->ncaps; i++) {
+		capture_stats(dm->caps[i].c, &st);
+		log_info("%s: %" PRIu64 " packets read, %" PRIu64 " dropped by "
+		    "the kernel, %" PRIu64 " by the interface; %" PRIu64
+		    " TCP connections, %" PRIu64 " exchanges (%" PRIu64
+		    " unanswered, %" PRIu64 " presenting a key), %" PRIu64
+		    " HTTP errors, %" PRIu64 " gaps", st.name, st.read,
+		    st.dropped, st.ifdropped, st.wire.tcp_st.flows,
+		    st.wire.exchanges, st.wire.unanswered, st.wire.keyed,
+		    st.wire.http_errors, st.wire.tcp_st.gaps);
+		capture_close(dm->caps[i].c);
+	}
+	free(dm->caps);
+	dm->caps = NULL;
+	dm->ncaps = 0;
+}
+
+/*
+ * Without root, CAP_NET_RAW (systemd's AmbientCapabilities) was needed
+ * only to open the captures: every capability goes now.
+ */
+static void
+drop_capabilities(void)
+{
+	struct __user_cap_header_struct	h;
+	struct __user_cap_data_struct	d[_LINUX_CAPABILITY_U32S_3];
+	size_t				i;
+	int				any = 0;
+
+	memset(&h, 0, sizeof(h));
+	memset(d, 0, sizeof(d));
+	h.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capget, &h, d) == -1)
+		return;
+	for (i = 0; i < KS_ARRAY_LEN(d); i++)
+		any |= d[i].permitted != 0;
+	if (!any)
+		return;
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capset, &h, d) == -1)
+		log_warn("dropping capabilities");
+	else
+		log_info("capabilities dropped");
+}
+
 /* Alerts: at most once, even after a restart re-reads a little. */
 static int
 gate_alert(void *arg, const char *id)
@@ -285,11 +493,21 @@ on_save(evutil_socket_t fd, short what, void *arg)
 static void
 write_stats(struct daemon *dm)
 {
+	struct capture_stats	*cs;
+	size_t			 i;
+
+	if (dm->eng.cfg->stats_file == NULL)
+		return;
+	cs = ks_xcalloc(dm->ncaps + 1, sizeof(*cs));
+	for (i = 0; i < dm->ncaps; i++)
+		capture_stats(dm->caps[i].c, &cs[i]);
 	dm->sd.silent = dm->silent;
 	dm->sd.resolver = dm->resolver;
-	if (dm->eng.cfg->stats_file != NULL)
-		stats_write(dm->eng.cfg->stats_file, &dm->eng, dm->follow,
-		    &dm->sd);
+	dm->sd.captures = cs;
+	dm->sd.ncaptures = dm->ncaps;
+	stats_write(dm->eng.cfg->stats_file, &dm->eng, dm->follow, &dm->sd);
+	dm->sd.captures = NULL;
+	free(cs);
 }
 
 static void
@@ -383,6 +601,7 @@ reload(struct daemon *dm)
 	log_set_level((enum log_level)cfg->log_level);
 	follow_configure(dm->follow, cfg, dm->eng.rs, cfg->limits.max_line,
 	    err, sizeof(err));
+	configure_captures(dm, cfg, 0);
 	resize_sources(dm);
 	arm_stats(dm);
 	dm->sd.reloads_ok++;
@@ -507,6 +726,8 @@ summary(struct daemon *dm)
 
 	for (i = 0; i < follow_nsources(dm->follow); i++) {
 		follow_source_stats(dm->follow, i, &st);
+		if (st.capture)		/* close_captures() says its own */
+			continue;
 		log_info("%s: %" PRIu64 " lines read, %" PRIu64 " decoded, %"
 		    PRIu64 " skipped (%" PRIu64 " filtered, %" PRIu64
 		    " malformed); %" PRIu64 " lines consumed in all; %" PRIu64
@@ -605,11 +826,15 @@ daemon_run(const struct daemon_opts *o)
 		log_warnx("%s", err);
 		goto out;
 	}
+	if (configure_captures(&dm, dm.eng.cfg, 1) == -1)
+		goto out;
 	resize_sources(&dm);
 	/* 5. privileges */
 	if (cfg->user != NULL && drop_privileges(cfg->user,
 	    state_dir(dm.state)) == -1)
 		goto out;
+	if (geteuid() != 0)
+		drop_capabilities();
 	if (cfg->stats_file != NULL && !dir_writable(cfg->stats_file)) {
 		log_warn("stats_file %s: its directory is not writable%s%s",
 		    cfg->stats_file, cfg->user ? " by user " : "",
@@ -632,6 +857,7 @@ daemon_run(const struct daemon_opts *o)
 	follow_save(dm.follow);
 	write_stats(&dm);
 	summary(&dm);
+	close_captures(&dm);
 	resolver_free(dm.resolver);
 	dm.resolver = NULL;
 	rc = 0;
@@ -645,6 +871,9 @@ out:
 		event_free(dm.t_stats);
 	if (dm.t_silence != NULL)
 		event_free(dm.t_silence);
+	close_captures(&dm);
+	if (dm.t_capture != NULL)
+		event_free(dm.t_capture);
 	resolver_free(dm.resolver);
 	follow_free(dm.follow);
 	if (dm.eng.cfg != NULL)

@@ -198,6 +198,13 @@ engine_raise(struct engine *e, const struct rule *r, const char *source,
 }
 
 void
+engine_raise_alert(struct engine *e, const struct alert *al)
+{
+	if (al->rule != NULL && al->rule->enabled)
+		on_alert(e, al);
+}
+
+void
 engine_fini(struct engine *e)
 {
 	size_t i;

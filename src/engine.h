@@ -76,6 +76,8 @@ void	engine_reopen(struct engine *);
 /* Raises an alert that no event trips (source-silent, source-resumed). */
 void	engine_raise(struct engine *, const struct rule *, const char *source,
 	    int64_t ts, int64_t first_seen, int64_t last_seen);
+/* The same for a whole alert (capture-drops: its count, interface). */
+void	engine_raise_alert(struct engine *, const struct alert *);
 /* Registers an input name (once per name); returns its event.input. */
 uint32_t engine_add_input(struct engine *, const char *name);
 /* Classifies and detects one event. */

@@ -1336,6 +1336,9 @@ source_sig(const struct source_conf *sc)
 
 	o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%d|%s|%s|%d",
 	    sc->type, sc->path ? sc->path : "-", sc->dopts.format, sc->poll);
+	if (sc->type == SOURCE_PCAP)	/* what the daemon's capture.c reads */
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "|%s|%s",
+		    sc->interface, sc->filter);
 	for (k = 0; k < DF_COUNT_; k++)
 		for (j = 0; sc->dopts.fields[k][j] != NULL && o < sizeof(buf);
 		    j++)
@@ -1395,6 +1398,14 @@ source_new(struct follow *f, const struct source_conf *sc)
 	src->wd = -1;
 	src->sig = source_sig(sc);
 	copy_dopts(&src->dopts, &sc->dopts);
+	if (sc->type == SOURCE_PCAP) {
+		/* a place in the list only: the daemon reads captures */
+		src->pattern = ks_xmalloc(strlen(sc->interface) + 6);
+		sprintf(src->pattern, "pcap:%s", sc->interface);
+		src->stats.name = src->pattern;
+		src->stats.capture = 1;
+		return src;
+	}
 	if (sc->type == SOURCE_STDIN) {
 		src->pattern = ks_xstrdup("-");
 		src->stats.name = src->pattern;

@@ -15,6 +15,9 @@
  * read from their start.  After a restart a file is re-read from a
  * warm-up offset up to the saved one, with alerts held back, so that
  * in-memory counters are rebuilt; records after the saved offset are new.
+ *
+ * A live capture (type pcap) holds its place in the list, so that every
+ * source keeps its index, but the daemon reads it (capture.c).
  */
 #ifndef KS_FOLLOW_H
 #define KS_FOLLOW_H
@@ -63,6 +66,7 @@ struct follow_source_stats {
 	uint64_t		 skipped_bytes;	/* beyond max_catchup */
 	unsigned int		 files;		/* open now */
 	int			 polling;
+	int			 capture;	/* a live capture: no lines */
 };
 
 struct follow	*follow_new(struct event_base *, struct state *,

@@ -367,11 +367,17 @@ cmd_check(int argc, char **argv)
 		    rs->rules[i].builtin ? "(built in, keysentry run) " : "",
 		    rs->rules[i].enabled ? "" : "(disabled)");
 	printf("  sources: %zu\n", cfg->nsources);
-	for (i = 0; i < cfg->nsources; i++)
-		printf("    %s %s, format %s\n",
-		    cfg->sources[i].type == SOURCE_FILE ? "file" : "stdin",
-		    cfg->sources[i].path ? cfg->sources[i].path : "-",
-		    cfg->sources[i].dopts.format);
+	for (i = 0; i < cfg->nsources; i++) {
+		const struct source_conf *sc = &cfg->sources[i];
+		if (sc->type == SOURCE_PCAP)
+			printf("    pcap %s, filter \"%s\", snaplen %u%s "
+			    "(keysentry run)\n", sc->interface, sc->filter,
+			    sc->snaplen, sc->promisc ? ", promiscuous" : "");
+		else
+			printf("    %s %s, format %s\n",
+			    sc->type == SOURCE_FILE ? "file" : "stdin",
+			    sc->path ? sc->path : "-", sc->dopts.format);
+	}
 	printf("  outputs: %zu%s\n", cfg->noutputs, cfg->noutputs ? "" :
 	    " (alerts go to stdout)");
 	for (i = 0; i < cfg->noutputs; i++)

@@ -38,26 +38,36 @@ static const char *step_keys[] = { "match", "not", NULL };
 static const struct {
 	const char	*id, *name, *description, *runbook;
 	enum severity	 severity;
+	/* a count over a window (capture-drops); else none */
+	int64_t		 window, cooldown;
+	unsigned int	 threshold;
 } builtins[] = {
 	{ "source-silent", "A watched log has gone silent",
 	  "No line has come from a watched source for silence_after (5 "
 	  "minutes by default). A sidecar's health checks keep its log busy, "
 	  "so silence means the service, its logging, or keysentry's view "
 	  "of the file has stopped: the monitor is blind there.",
-	  "docs/runbooks/source-silent.md", SEV_HIGH },
+	  "docs/runbooks/source-silent.md", SEV_HIGH, 0, 0, 0 },
 	{ "source-resumed", "A silent source is producing lines again",
 	  "Lines are coming again from a source that had gone silent.",
-	  "docs/runbooks/source-silent.md", SEV_INFO },
+	  "docs/runbooks/source-silent.md", SEV_INFO, 0, 0, 0 },
 	{ "store-degraded", "The shared counter store is unavailable",
 	  "The Redis store did not answer (down, hanging, or unreachable). "
 	  "Detection goes on with this monitor's own counters, which see only "
 	  "this host's events: attacks spread over several hosts may stay "
 	  "under the thresholds until the store is back.",
-	  "docs/runbooks/store-degraded.md", SEV_HIGH },
+	  "docs/runbooks/store-degraded.md", SEV_HIGH, 0, 0, 0 },
 	{ "store-recovered", "The shared counter store is back",
 	  "The Redis store answers again; what this monitor counted meanwhile "
 	  "has been added to it.",
-	  "docs/runbooks/store-degraded.md", SEV_INFO },
+	  "docs/runbooks/store-degraded.md", SEV_INFO, 0, 0, 0 },
+	{ "capture-drops", "A live capture is losing packets",
+	  "The kernel (its capture buffer was full) or the interface dropped "
+	  "packets of a live capture: at least threshold within the window. "
+	  "Requests in them were not seen, and connections they cut are "
+	  "followed past a gap: the wire witness has holes.",
+	  "docs/runbooks/capture-drops.md", SEV_HIGH,
+	  60 * KS_NSEC_PER_SEC, 600 * KS_NSEC_PER_SEC, 1 },
 };
 
 /* A rule as parsed, before compilation: it still points into its YAML. */
@@ -1081,6 +1091,12 @@ finish(struct loader *L)
 		r->enabled = 1;
 		r->threshold = 1;
 		r->builtin = 1;
+		if (builtins[i].window > 0) {
+			r->agg = AGG_COUNT;
+			r->window = builtins[i].window;
+			r->cooldown = builtins[i].cooldown;
+			r->threshold = builtins[i].threshold;
+		}
 		apply_override(L, r);
 	}
 	rs->nendpoints = cfg->nendpoints;

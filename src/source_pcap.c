@@ -107,10 +107,59 @@ pcsrc_is_capture(const char *path)
 	return 0;
 }
 
+int64_t
+pcsrc_event_time(const struct wire_exchange *x)
+{
+	return x->status == 0 && x->told > x->ts ? x->told : x->ts;
+}
+
 static int
 earlier(const struct wire_exchange *a, const struct wire_exchange *b)
 {
-	return a->ts < b->ts;
+	return pcsrc_event_time(a) < pcsrc_event_time(b);
+}
+
+void
+pcsrc_wire_opts(const struct config *cfg, int64_t response_timeout,
+    struct wire_opts *o)
+{
+	size_t i, k;
+
+	memset(o, 0, sizeof(*o));
+	/* the endpoints' key headers, each once */
+	for (i = 0; i < cfg->nendpoints; i++) {
+		const char *kh = cfg->endpoints[i].key_header;
+		if (kh == NULL || o->http.nkey_headers == HTTP_MAX_KEY_HEADERS)
+			continue;
+		for (k = 0; k < o->http.nkey_headers; k++)
+			if (strcasecmp(o->http.key_headers[k], kh) == 0)
+				break;
+		if (k == o->http.nkey_headers)
+			o->http.key_headers[o->http.nkey_headers++] = kh;
+	}
+	o->tcp.max_flows = cfg->limits.tcp_flows;
+	o->tcp.max_flow_bytes = cfg->limits.tcp_flow_bytes;
+	o->tcp.max_total_bytes = cfg->limits.tcp_total_bytes;
+	o->response_timeout = response_timeout;
+}
+
+void
+pcsrc_event(const struct wire_exchange *x, uint32_t input, uint64_t seq,
+    struct event *ev)
+{
+	event_clear(ev);
+	ev->ts = pcsrc_event_time(x);
+	ev->line = seq;
+	ev->input = input;
+	ev->flags = EV_HAS_TIME | EV_HAS_SRC | EV_HAS_STATUS | EV_HAS_PORT;
+	ev->status = x->status;
+	ev->src = x->client;
+	ev->src_port = x->cport;
+	event_set_method(ev, x->method, strlen(x->method));
+	event_set_path(ev, x->path, strlen(x->path));
+	ks_strlcpy(ev->key_fp, x->fingerprint, sizeof(ev->key_fp));
+	event_set_string(ev, ev->user_agent, sizeof(ev->user_agent),
+	    x->user_agent, strlen(x->user_agent));
 }
 
 static void
@@ -176,7 +225,7 @@ pcsrc_open(const char *path, uint32_t index, const struct config *cfg,
 	struct wire_opts	 o;
 	char			 perr[PCAP_ERRBUF_SIZE];
 	FILE			*f;
-	size_t			 i, k;
+	size_t			 i;
 
 	s = ks_xcalloc(1, sizeof(*s));
 	if (!is_gzip(path))	/* libpcap's own reading is faster */
@@ -193,20 +242,15 @@ pcsrc_open(const char *path, uint32_t index, const struct config *cfg,
 		return NULL;
 	}
 	s->link = pcap_datalink(s->pc);
-	memset(&o, 0, sizeof(o));
-	/* the endpoints' key headers, each once */
-	for (i = 0; i < cfg->nendpoints; i++) {
-		const char *kh = cfg->endpoints[i].key_header;
-		if (kh == NULL || o.http.nkey_headers == HTTP_MAX_KEY_HEADERS)
-			continue;
-		for (k = 0; k < o.http.nkey_headers; k++)
-			if (strcasecmp(o.http.key_headers[k], kh) == 0)
-				break;
-		if (k == o.http.nkey_headers)
-			o.http.key_headers[o.http.nkey_headers++] = kh;
-	}
+	/* as the config's (first) live capture would see it */
+	s->response_timeout = 30 * TICK_NS;
+	for (i = 0; i < cfg->nsources; i++)
+		if (cfg->sources[i].type == SOURCE_PCAP) {
+			s->response_timeout = cfg->sources[i].response_timeout;
+			break;
+		}
+	pcsrc_wire_opts(cfg, s->response_timeout, &o);
 	s->w = wire_new(&o, on_exchange, s);
-	s->response_timeout = 30 * TICK_NS;	/* wire.c's default */
 	s->held = ks_xcalloc(HELD_MAX, sizeof(*s->held));
 	s->spare = ks_xcalloc(SPARE_MAX, sizeof(*s->spare));
 	s->name = ks_xstrdup(path);
@@ -259,7 +303,8 @@ pcsrc_next(struct pcsrc *s, struct event *ev)
 		 * far past it, no earlier one can come.
 		 */
 		if (s->nheld > 0 && (s->eof || s->nheld > HELD_MAX / 2 ||
-		    s->held[0]->ts < s->now - s->response_timeout - TICK_NS))
+		    pcsrc_event_time(s->held[0]) < s->now -
+		    s->response_timeout - TICK_NS))
 			break;
 		if (s->eof)
 			return 0;
@@ -271,19 +316,7 @@ pcsrc_next(struct pcsrc *s, struct event *ev)
 	if (s->nheld > HELD_MAX / 2 && !s->eof)
 		s->early++;
 	x = pop(s);
-	event_clear(ev);
-	ev->ts = x->ts;
-	ev->line = ++s->seq;
-	ev->input = s->index;
-	ev->flags = EV_HAS_TIME | EV_HAS_SRC | EV_HAS_STATUS | EV_HAS_PORT;
-	ev->status = x->status;
-	ev->src = x->client;
-	ev->src_port = x->cport;
-	event_set_method(ev, x->method, strlen(x->method));
-	event_set_path(ev, x->path, strlen(x->path));
-	ks_strlcpy(ev->key_fp, x->fingerprint, sizeof(ev->key_fp));
-	event_set_string(ev, ev->user_agent, sizeof(ev->user_agent),
-	    x->user_agent, strlen(x->user_agent));
+	pcsrc_event(x, s->index, ++s->seq, ev);
 	unhold(s, x);
 	return 1;
 }

@@ -1,7 +1,8 @@
 /*
  * Captures as a replay input: a .pcap or .pcapng file, plain or gzip,
  * told apart by content; its packets through wire.c, its exchanges as
- * events in time order.  (A live capture comes next.)
+ * events in time order.  The helpers below serve the live capture
+ * (capture.c) too, so that a packet makes the same event either way.
  */
 #ifndef KS_SOURCE_PCAP_H
 #define KS_SOURCE_PCAP_H
@@ -11,6 +12,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "wire.h"
 
 struct pcsrc;
 
@@ -24,5 +26,18 @@ int		 pcsrc_next(struct pcsrc *, struct event *ev);
 int		 pcsrc_failed(const struct pcsrc *);
 void		 pcsrc_summary(const struct pcsrc *, FILE *);
 void		 pcsrc_close(struct pcsrc *);
+
+/* wire.c's options from the config: key headers, limits. */
+void		 pcsrc_wire_opts(const struct config *, int64_t
+		    response_timeout, struct wire_opts *);
+/*
+ * An exchange's event time: the request's, or for a request with no
+ * response the moment that became known (the timeout, the connection's
+ * end), so that it is not late for the detector.
+ */
+int64_t		 pcsrc_event_time(const struct wire_exchange *);
+/* An exchange as an event (its endpoint not yet set). */
+void		 pcsrc_event(const struct wire_exchange *, uint32_t input,
+		    uint64_t seq, struct event *ev);
 
 #endif

@@ -55,6 +55,8 @@ per_source(FILE *f, const struct follow *fl, const char *name,
 	for (i = 0; i < follow_nsources(fl); i++) {
 		double v = 0;
 		follow_source_stats(fl, i, &st);
+		if (st.capture)		/* no lines: keysentry_capture_* */
+			continue;
 		switch (which) {
 		case 0: v = (double)st.st.read; break;
 		case 1: v = (double)st.st.decoded; break;
@@ -72,6 +74,92 @@ per_source(FILE *f, const struct follow *fl, const char *name,
 		label(f, st.name);
 		fprintf(f, "\"} %.17g\n", v);
 	}
+}
+
+static void
+per_capture(FILE *f, const struct capture_stats *cs, size_t n,
+    const char *name, const char *type, const char *text, int which)
+{
+	size_t		i;
+	uint64_t	v = 0;
+
+	help(f, name, type, text);
+	for (i = 0; i < n; i++) {
+		const struct wire_stats *w = &cs[i].wire;
+		switch (which) {
+		case 0: v = cs[i].read; break;
+		case 1: v = cs[i].received; break;
+		case 2: v = cs[i].dropped; break;
+		case 3: v = cs[i].ifdropped; break;
+		case 4: v = w->exchanges; break;
+		case 5: v = w->unanswered; break;
+		case 6: v = w->keyed; break;
+		case 7: v = w->malformed; break;
+		case 8: v = w->fragments; break;
+		case 9: v = w->http_errors; break;
+		case 10: v = w->tcp_st.flows; break;
+		case 11: v = w->tcp_st.active; break;
+		case 12: v = w->tcp_st.gaps; break;
+		case 13: v = w->tcp_st.evicted_flows; break;
+		case 14: v = w->tcp_st.cut_bytes; break;
+		case 15: v = w->tcp_st.waiting; break;
+		case 16: v = cs[i].read_errors; break;
+		}
+		fprintf(f, "%s{source=\"", name);
+		label(f, cs[i].name);
+		fprintf(f, "\"} %" PRIu64 "\n", v);
+	}
+}
+
+/* Live captures: what libpcap counted, then what wire.c made of it. */
+static void
+captures(FILE *f, const struct capture_stats *cs, size_t n)
+{
+	static const struct {
+		const char *name, *type, *text;
+	} m[] = {
+		{ "keysentry_capture_packets_total", "counter",
+		  "Packets read from the capture." },
+		{ "keysentry_capture_received_total", "counter",
+		  "Packets that passed the filter, as libpcap counts them." },
+		{ "keysentry_capture_dropped_total", "counter",
+		  "Packets the kernel dropped: the capture buffer was full." },
+		{ "keysentry_capture_if_dropped_total", "counter",
+		  "Packets the interface dropped (all of its traffic)." },
+		{ "keysentry_capture_exchanges_total", "counter",
+		  "HTTP requests seen, each an event with its response's "
+		  "status." },
+		{ "keysentry_capture_unanswered_total", "counter",
+		  "Requests with no response (status 0)." },
+		{ "keysentry_capture_keyed_total", "counter",
+		  "Requests that presented a key (known by fingerprint)." },
+		{ "keysentry_capture_malformed_total", "counter",
+		  "Packets whose headers could not be decoded." },
+		{ "keysentry_capture_fragments_total", "counter",
+		  "IP fragments, counted and skipped." },
+		{ "keysentry_capture_http_errors_total", "counter",
+		  "Streams that were not HTTP where a message was expected." },
+		{ "keysentry_capture_flows_total", "counter",
+		  "TCP connections followed." },
+		{ "keysentry_capture_flows", "gauge",
+		  "TCP connections followed now (limits.tcp_flows)." },
+		{ "keysentry_capture_gaps_total", "counter",
+		  "Places where stream bytes were lost and skipped." },
+		{ "keysentry_capture_flow_evictions_total", "counter",
+		  "Connections ended early to stay under limits.tcp_flows "
+		  "or limits.tcp_total_bytes." },
+		{ "keysentry_capture_cut_bytes_total", "counter",
+		  "Bytes skipped to stay under limits.tcp_flow_bytes." },
+		{ "keysentry_capture_waiting_bytes", "gauge",
+		  "Out-of-order bytes held now, all connections." },
+		{ "keysentry_capture_read_errors_total", "counter",
+		  "Reads that failed (the interface went down or away)." },
+	};
+	size_t i;
+
+	for (i = 0; i < KS_ARRAY_LEN(m); i++)
+		per_capture(f, cs, n, m[i].name, m[i].type, m[i].text,
+		    (int)i);
 }
 
 /* A failure is logged when it starts or changes, not at every interval. */
@@ -144,6 +232,8 @@ stats_write(const char *path, const struct engine *e, const struct follow *fl,
 			fprintf(f, "\"} %d\n", sd->silent[i]);
 		}
 	}
+	if (sd->ncaptures > 0)
+		captures(f, sd->captures, sd->ncaptures);
 	detect_stats(e->dt, &ds);
 	scalar(f, "keysentry_events_total", "counter",
 	    "Events detected on.",

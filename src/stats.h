@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "capture.h"
 #include "engine.h"
 #include "follow.h"
 #include "resolve.h"
@@ -19,6 +20,8 @@ struct stats_daemon {
 	int64_t		last_reload_ok;	/* wall ns, 0: never */
 	const int	*silent;	/* per source, or NULL */
 	const struct resolver *resolver;	/* NULL: no DNS names */
+	const struct capture_stats *captures;	/* live captures */
+	size_t		ncaptures;
 };
 
 /* Returns 0, or -1 (logged) if the file could not be written. */

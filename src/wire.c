@@ -77,8 +77,10 @@ on_request(void *arg, const struct http_msg *m)
 	if (wf->qn == w->o.max_pending) {
 		/* far behind its responses: the oldest is told as is */
 		p = &wf->q[wf->qhead];
-		if (!p->told)
+		if (!p->told) {
+			p->x.told = wf->ts;
 			tell(w, &p->x);
+		}
 		wf->qhead = (wf->qhead + 1) % wf->qcap;
 		wf->qn--;
 		w->st.pending_dropped++;
@@ -126,6 +128,7 @@ on_response(void *arg, const struct http_msg *m)
 		return;		/* its time was out: told already */
 	p->x.status = m->status;
 	p->x.answered = wf->ts;
+	p->x.told = wf->ts;
 	tell(w, &p->x);
 }
 
@@ -183,8 +186,10 @@ flow_close(void *arg, struct tcp_flow *tf, enum tcp_end why, int64_t ts)
 	/* what was asked and not answered: status 0 */
 	while (wf->qn > 0) {
 		p = &wf->q[wf->qhead];
-		if (!p->told)
+		if (!p->told) {
+			p->x.told = ts;
 			tell(w, &p->x);
+		}
 		wf->qhead = (wf->qhead + 1) % wf->qcap;
 		wf->qn--;
 	}
@@ -271,6 +276,7 @@ wire_tick(struct wire *w, int64_t now)
 			p = &wf->q[(wf->qhead + i) % wf->qcap];
 			if (!p->told && p->x.ts < now - w->o.response_timeout) {
 				p->told = 1;
+				p->x.told = p->x.ts + w->o.response_timeout;
 				tell(w, &p->x);
 			}
 		}

@@ -27,6 +27,8 @@ struct wire_exchange {
 	uint16_t	 cport, sport;
 	int64_t		 ts;		/* the request's time */
 	int64_t		 answered;	/* the response's; 0: none */
+	int64_t		 told;		/* when its outcome was known: the
+					   response, the timeout, the end */
 	char		 method[EV_METHOD_MAX];
 	char		 path[EV_PATH_MAX];
 	int		 version;

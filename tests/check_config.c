@@ -344,6 +344,91 @@ START_TEST(bad_field_path_in_a_list)
 }
 END_TEST
 
+/* A live capture: its defaults, and what it may not say. */
+START_TEST(pcap_sources)
+{
+	struct ydiag	 d;
+	char		*path;
+	struct config	*c = load_text(
+	    "sources:\n"
+	    "  - {type: pcap, interface: eth0}\n"
+	    "  - {type: pcap, interface: any, filter: \"tcp port 8080 and "
+	    "host 10.0.0.1\", snaplen: 1500, promisc: true, buffer_size: "
+	    "8388608, response_timeout: 5s, silence_after: 1h}\n"
+	    "limits: {tcp_flows: 100, tcp_flow_bytes: 8192, tcp_total_bytes: "
+	    "1048576}\n", &d, &path);
+
+	ck_assert_msg(c != NULL, "%s", d.n ? d.msgs[0] : "?");
+	ck_assert_uint_eq(c->nsources, 2);
+	ck_assert_int_eq(c->sources[0].type, SOURCE_PCAP);
+	ck_assert_ptr_null(c->sources[0].path);
+	ck_assert_str_eq(c->sources[0].interface, "eth0");
+	ck_assert_str_eq(c->sources[0].filter, "tcp port 3110");
+	ck_assert_uint_eq(c->sources[0].snaplen, 65535);
+	ck_assert_int_eq(c->sources[0].promisc, 0);
+	ck_assert_uint_eq(c->sources[0].buffer_size, 0);
+	ck_assert_int_eq(c->sources[0].response_timeout, 30 * INT64_C(1000000000));
+	ck_assert_str_eq(c->sources[1].interface, "any");
+	ck_assert_str_eq(c->sources[1].filter, "tcp port 8080 and host "
+	    "10.0.0.1");
+	ck_assert_uint_eq(c->sources[1].snaplen, 1500);
+	ck_assert_int_eq(c->sources[1].promisc, 1);
+	ck_assert_uint_eq(c->sources[1].buffer_size, 8388608);
+	ck_assert_int_eq(c->sources[1].response_timeout, 5 * INT64_C(1000000000));
+	ck_assert_int_eq(c->sources[1].silence_after, 3600 * INT64_C(1000000000));
+	ck_assert_uint_eq(c->limits.tcp_flows, 100);
+	ck_assert_uint_eq(c->limits.tcp_flow_bytes, 8192);
+	ck_assert_uint_eq(c->limits.tcp_total_bytes, 1048576);
+	config_free(c);
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(pcap_source_errors)
+{
+	struct ydiag	 d;
+	char		*path, want[4200];
+	struct config	*c = load_text(
+	    "sources:\n"						/* 1 */
+	    "  - {type: pcap}\n"					/* 2 */
+	    "  - {type: pcap, interface: lo, filter: \"tcp prot 80\"}\n" /* 3 */
+	    "  - {type: pcap, interface: lo, path: /a, format: flat}\n" /* 4 */
+	    "  - {type: file, path: /a, interface: lo}\n"		/* 5 */
+	    "  - {type: pcap, interface: lo, snaplen: 10, "
+	    "response_timeout: 1ms}\n"					/* 6 */
+	    "  - {type: tap, interface: lo}\n",			/* 7 */
+	    &d, &path);
+	static const char *msgs[] = {
+		"2:5: a pcap source's interface must be",
+		"3:41: filter \"tcp prot 80\": can't parse filter",
+		"4:39: a pcap source has no \"path\"",
+		"4:51: a pcap source has no \"format\"",
+		"5:39: a file source has no \"interface\"",
+		"6:42: snaplen must be a whole number from 128",
+		"6:64: response_timeout must be at least 1s",
+		"7:12: unknown source type \"tap\" (expected file, stdin or "
+		    "pcap)",
+	};
+	size_t i, j;
+
+	ck_assert_ptr_null(c);
+	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		snprintf(want, sizeof(want), "%s:%s", path, msgs[i]);
+		for (j = 0; j < d.n; j++)
+			if (strncmp(d.msgs[j], want, strlen(want)) == 0)
+				break;
+		ck_assert_msg(j < d.n, "missing: %s (got %zu messages, the "
+		    "first: %s)", want, d.n, d.n ? d.msgs[0] : "");
+	}
+	ck_assert_uint_eq(d.total, sizeof(msgs) / sizeof(msgs[0]));
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -359,6 +444,8 @@ config_suite(void)
 	tcase_add_test(tc, missing_file_and_syntax_error);
 	tcase_add_test(tc, fields_overrides_and_limits);
 	tcase_add_test(tc, bad_field_path_in_a_list);
+	tcase_add_test(tc, pcap_sources);
+	tcase_add_test(tc, pcap_source_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -72,7 +72,7 @@ START_TEST(shipped_rules_load)
 	rs = ruleset_load(c, &d);
 	ck_assert_msg(rs != NULL, "%s", d.n ? d.msgs[0] : "?");
 	ck_assert_uint_eq(ruleset_nfile_rules(rs), 5);
-	ck_assert_uint_eq(rs->nrules, 9);	/* and the four built in */
+	ck_assert_uint_eq(rs->nrules, 10);	/* and the five built in */
 	for (i = 0; i < 5; i++)
 		ck_assert_str_eq(rs->rules[i].id, ids[i]);	/* name order */
 	ck_assert(rs->rules[5].builtin);
@@ -84,6 +84,13 @@ START_TEST(shipped_rules_load)
 	ck_assert_int_eq(rs->rules[7].severity, SEV_HIGH);
 	ck_assert_str_eq(rs->rules[8].id, "store-recovered");
 	ck_assert_int_eq(rs->rules[8].severity, SEV_INFO);
+	/* a count over a window, so that overrides of both apply */
+	ck_assert_str_eq(rs->rules[9].id, "capture-drops");
+	ck_assert_int_eq(rs->rules[9].severity, SEV_HIGH);
+	ck_assert_int_eq(rs->rules[9].agg, AGG_COUNT);
+	ck_assert_int_eq(rs->rules[9].threshold, 1);
+	ck_assert_int_eq(rs->rules[9].window, 60 * INT64_C(1000000000));
+	ck_assert_int_eq(rs->rules[9].cooldown, 600 * INT64_C(1000000000));
 	/* unexpected-source needs allowed_sources: jwks has none */
 	ck_assert_uint_eq(rs->ninsts, 9);
 	ck_assert_uint_eq(rs->nby_ep[0], 5);
@@ -370,6 +377,27 @@ START_TEST(overrides)
 	    SEV_CRITICAL);
 	ruleset_free(rs);
 	ydiag_free(&d);
+
+	/* capture-drops counts over a window: threshold and window apply */
+	free(c->overrides[0].id);
+	c->overrides[0].id = strdup("capture-drops");
+	c->overrides[0].enabled = -1;
+	c->overrides[0].severity = -1;
+	c->overrides[0].window = 300 * INT64_C(1000000000);
+	c->overrides[0].threshold = 100;
+	c->overrides[0].cooldown = 1800 * INT64_C(1000000000);
+	rs = rules_text(c, text, &d);
+	ck_assert_msg(rs != NULL, "%s", d.n ? d.msgs[0] : "?");
+	ck_assert_uint_eq(ruleset_rule(rs, "capture-drops")->threshold, 100);
+	ck_assert_int_eq(ruleset_rule(rs, "capture-drops")->window,
+	    300 * INT64_C(1000000000));
+	ck_assert_int_eq(ruleset_rule(rs, "capture-drops")->cooldown,
+	    1800 * INT64_C(1000000000));
+	ck_assert_int_eq(ruleset_rule(rs, "capture-drops")->severity,
+	    SEV_HIGH);
+	ruleset_free(rs);
+	ydiag_free(&d);
+	c->overrides[0].cooldown = -1;
 
 	free(c->overrides[0].id);
 	c->overrides[0].id = strdup("other");

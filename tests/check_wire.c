@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "check_common.h"
+#include "source_pcap.h"
 #include "wire.h"
 
 #define S	INT64_C(1000000000)
@@ -172,6 +173,9 @@ START_TEST(unanswered)
 	wire_tick(c.w, 16 * S);
 	ck_assert_int_eq(g.n, 1);
 	ck_assert_int_eq(g.x[0].status, 0);
+	/* its outcome was known at the timeout, not at the tick */
+	ck_assert_int_eq(g.x[0].told, g.x[0].ts + 5 * S);
+	ck_assert_int_eq(pcsrc_event_time(&g.x[0]), g.x[0].ts + 5 * S);
 	c.ts = 17 * S;
 	pkt_to(&c, 0, PKT_ACK | PKT_PSH, "POST /b HTTP/1.1\r\n\r\n");
 	pkt_to(&c, 1, PKT_ACK | PKT_PSH, "HTTP/1.1 502 Late\r\n"
@@ -182,12 +186,17 @@ START_TEST(unanswered)
 	ck_assert_int_eq(g.n, 2);
 	ck_assert_str_eq(g.x[1].path, "/b");
 	ck_assert_int_eq(g.x[1].status, 200);
+	ck_assert_int_eq(g.x[1].told, g.x[1].answered);
+	/* an answered exchange is an event at its request's time */
+	ck_assert_int_eq(pcsrc_event_time(&g.x[1]), g.x[1].ts);
 	/* a last request, and the capture ends */
 	pkt_to(&c, 0, PKT_ACK | PKT_PSH, "POST /c HTTP/1.1\r\n\r\n");
 	wire_flush(c.w, 20 * S);
 	ck_assert_int_eq(g.n, 3);
 	ck_assert_str_eq(g.x[2].path, "/c");
 	ck_assert_int_eq(g.x[2].status, 0);
+	ck_assert_int_eq(g.x[2].told, 20 * S);	/* the end of the capture */
+	ck_assert_int_eq(pcsrc_event_time(&g.x[2]), 20 * S);
 	wire_stats(c.w, &st);
 	ck_assert_uint_eq(st.unanswered, 2);
 	wire_free(c.w);

@@ -6,12 +6,14 @@
     alerts.py subset EXPECTED ALERTS      every alert is among the expected
     alerts.py count ALERTS [RULE]         prints how many (of a rule)
     alerts.py same A B                    two outputs hold the same alerts
+    alerts.py near A B SECONDS            the same, each time within SECONDS
 
 compare projects each alert onto the fields named in the expected lines
 (dotted ECS names; a null means "absent") and compares the sorted lists.
 same compares whole alerts minus observer.hostname and evidence file paths.
 """
 
+import datetime
 import json
 import sys
 
@@ -137,6 +139,51 @@ def wire_same(a, b):
     print("%s and %s: the same %d alerts" % (a, b, len(da)))
 
 
+def times_apart(x, y):
+    """Seconds between two RFC 3339 times (UTC, 'Z')."""
+    def secs(t):
+        day, frac = t.rstrip("Z").split(".") if "." in t else \
+            (t.rstrip("Z"), "0")
+        return datetime.datetime.strptime(day, "%Y-%m-%dT%H:%M:%S").replace(
+            tzinfo=datetime.timezone.utc).timestamp() + float("0." + frac)
+    return abs(secs(x) - secs(y))
+
+
+def untimed(doc):
+    """An alert without its times and what is derived from them; the
+    times, apart."""
+    doc = strip(doc)
+    times = [doc.pop("@timestamp", "")]
+    doc.get("event", {}).pop("id", None)
+    k = doc.get("keysentry", {})
+    times += [k.pop("first_seen", ""), k.pop("last_seen", "")]
+    for ev in k.get("evidence", []):
+        times.append(ev.pop("@timestamp", ""))
+    return json.dumps(doc, sort_keys=True), times
+
+
+def near(a, b, tol):
+    """The same alerts, each time within tol seconds: two witnesses of
+    the same packets (two packet sockets) stamp them a little apart."""
+    da = sorted((untimed(d) for d in load(a)), key=lambda x: x[1][0])
+    db = sorted((untimed(d) for d in load(b)), key=lambda x: x[1][0])
+    if len(da) != len(db) or not da:
+        print("%s has %d alerts, %s %d" % (a, len(da), b, len(db)))
+        sys.exit(1)
+    left = list(db)
+    for body, times in da:
+        for i, (body2, times2) in enumerate(left):
+            if body == body2 and len(times) == len(times2) and all(
+                    times_apart(x, y) <= tol for x, y in zip(times, times2)):
+                del left[i]
+                break
+        else:
+            print("only in %s: %s %s" % (a, times[0], body[:300]))
+            sys.exit(1)
+    print("%s and %s: the same %d alerts, times within %g s" %
+          (a, b, len(da), tol))
+
+
 def count(path, rule=None):
     print(sum(1 for d in load(path) if rule is None or get(d, "rule.id") == rule))
 
@@ -150,6 +197,8 @@ def main(argv):
         return subset(argv[1], argv[2])
     if len(argv) >= 3 and argv[0] == "same":
         return same(argv[1], argv[2])
+    if len(argv) >= 4 and argv[0] == "near":
+        return near(argv[1], argv[2], float(argv[3]))
     if len(argv) >= 3 and argv[0] == "wire-same":
         return wire_same(argv[1], argv[2])
     if len(argv) >= 2 and argv[0] == "count":

@@ -25,6 +25,11 @@ for want in "ExecStartPre=/usr/local/bin/keysentry check" \
     "CapabilityBoundingSet=CAP_DAC_READ_SEARCH CAP_SETUID CAP_SETGID CAP_CHOWN"; do
 	contains "$unit" "$want"
 done
+dropin="$SRC/contrib/systemd/keysentry.service.d/capture.conf"
+for want in "User=keysentry" "AmbientCapabilities=CAP_NET_RAW" \
+    "CapabilityBoundingSet=CAP_NET_RAW" "AF_PACKET"; do
+	contains "$dropin" "$want"
+done
 if command -v systemd-analyze >/dev/null 2>&1; then
 	# the unit names /usr/local/bin/keysentry: verify a copy that names
 	# this build's binary; man pages not installed here are not an error
@@ -34,7 +39,15 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 		cat "$T/verify"
 		fail "systemd-analyze verify keysentry.service"
 	fi
-	ok "systemd-analyze verify: clean"
+	# and with the capture drop-in beside it
+	mkdir "$T/keysentry.service.d"
+	cp "$dropin" "$T/keysentry.service.d/"
+	systemd-analyze verify "$T/keysentry.service" > "$T/verify" 2>&1 || true
+	if grep -v "Command 'man " "$T/verify" | grep -q .; then
+		cat "$T/verify"
+		fail "systemd-analyze verify keysentry.service with capture.conf"
+	fi
+	ok "systemd-analyze verify: clean, with and without capture.conf"
 else
 	echo "note: no systemd-analyze; the unit was checked by content only"
 fi
