@@ -70,6 +70,45 @@ http_parser_new(int request, const struct http_opts *o, http_msg_fn *fn,
 	return p;
 }
 
+/*
+ * A new message: its fields emptied.  The strings only at their first
+ * byte (all are written whole, NUL included, when set): clearing 1.3 KB
+ * a message was a measurable part of reading a capture.
+ */
+static void
+msg_clear(struct http_msg *m)
+{
+	m->request = 0;
+	m->method[0] = '\0';
+	m->path[0] = '\0';
+	m->path_cut = 0;
+	m->version = 0;
+	m->status = 0;
+	m->fingerprint[0] = '\0';
+	m->nkeys = 0;
+	m->bearer = 0;
+	m->nheaders = 0;
+	m->user_agent[0] = '\0';
+	m->offset = 0;
+}
+
+void
+http_parser_reset(struct http_parser *p)
+{
+	explicit_bzero(p->line, p->llen);
+	p->st = S_START;
+	p->llen = 0;
+	p->overlong = 0;
+	p->off = p->line_off = p->remain = 0;
+	msg_clear(&p->msg);
+	p->chunked = p->has_len = 0;
+	p->clen = 0;
+	p->hhead = p->hn = 0;
+	p->err = NULL;
+	p->err_off = 0;
+	p->nmsgs = p->nerrs = 0;
+}
+
 void
 http_parser_free(struct http_parser *p)
 {
@@ -169,7 +208,7 @@ request_line(struct http_parser *p, const char *s, size_t n)
 		tn++;
 	if (tn == 0)
 		return -1;
-	memset(&p->msg, 0, sizeof(p->msg));
+	msg_clear(&p->msg);
 	p->msg.request = 1;
 	copy_field(p->msg.method, sizeof(p->msg.method), s, m, NULL);
 	copy_field(p->msg.path, sizeof(p->msg.path), s + t, tn,
@@ -192,7 +231,7 @@ status_line(struct http_parser *p, const char *s, size_t n)
 	    !isdigit((unsigned char)s[9]) || !isdigit((unsigned char)s[10]) ||
 	    !isdigit((unsigned char)s[11]) || (n > 12 && s[12] != ' '))
 		return -1;
-	memset(&p->msg, 0, sizeof(p->msg));
+	msg_clear(&p->msg);
 	p->msg.version = v;
 	p->msg.status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + s[11] - '0';
 	if (p->msg.status < 100)

@@ -54,6 +54,8 @@ struct http_parser;
 struct http_parser	*http_parser_new(int request, const struct http_opts *,
 			    http_msg_fn *, void *arg);
 void			 http_parser_free(struct http_parser *);
+/* As new, for another stream (its buffers kept, what they held wiped). */
+void			 http_parser_reset(struct http_parser *);
 /*
  * Feeds len bytes.  Returns 0, or -1 when the stream is not HTTP (the
  * reason and the stream offset from http_parser_error()); after that,

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE		/* fopencookie */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +17,25 @@
 #include "wire.h"
 
 #define HELD_MAX	65536	/* exchanges held to be put in order */
+#define READ_BUFFER	(1 << 20)	/* bytes read from the file at once */
+#define MAX_CAPLEN	262144		/* libpcap's largest snapshot length */
 #define TICK_NS		INT64_C(1000000000)
 
 struct pcsrc {
 	char			*name;
 	uint32_t		 index;
 	pcap_t			*pc;
+	char			*iobuf;		/* the FILE's buffer */
 	int			 link;
+	/*
+	 * Classic pcap is read here, from libpcap's FILE once it has read
+	 * the file header: its reader calls fread() twice a packet, which
+	 * was an eighth of a replay's time.  pcapng is left to libpcap.
+	 */
+	int			 classic, swapped, nsec;
+	uint8_t			*rbuf;		/* READ_BUFFER bytes */
+	size_t			 rlen, roff;	/* rbuf[roff, rlen) unread */
+	uint64_t		 rpos;		/* file offset of rbuf[roff] */
 	struct wire		*w;
 	int64_t			 response_timeout;
 	int64_t			 now, last_tick;
@@ -82,29 +95,40 @@ is_gzip(const char *path)
 	return gz;
 }
 
-int
-pcsrc_is_capture(const char *path)
+/* The first four bytes, big-endian, through zlib (plain or gzip). */
+static int
+magic_of(const char *path, uint32_t *m)
 {
-	static const uint32_t magics[] = { 0xa1b2c3d4, 0xd4c3b2a1,
-	    0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a };
-	uint8_t		 b[4];
-	uint32_t	 m;
-	gzFile		 gz;
-	size_t		 i;
-	int		 n;
+	uint8_t	b[4];
+	gzFile	gz;
+	int	n;
 
 	if (strcmp(path, "-") == 0 || (gz = gzopen(path, "rb")) == NULL)
-		return 0;
+		return -1;
 	n = gzread(gz, b, 4);
 	gzclose(gz);
 	if (n != 4)
-		return 0;
-	m = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
+		return -1;
+	*m = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
 	    b[3];
-	for (i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
-		if (m == magics[i])
-			return 1;
 	return 0;
+}
+
+/* pcap in either byte order, microseconds or nanoseconds */
+#define MAGIC_US	0xa1b2c3d4
+#define MAGIC_US_SWAP	0xd4c3b2a1
+#define MAGIC_NS	0xa1b23c4d
+#define MAGIC_NS_SWAP	0x4d3cb2a1
+#define MAGIC_PCAPNG	0x0a0d0d0a
+
+int
+pcsrc_is_capture(const char *path)
+{
+	uint32_t m;
+
+	return magic_of(path, &m) == 0 && (m == MAGIC_US ||
+	    m == MAGIC_US_SWAP || m == MAGIC_NS || m == MAGIC_NS_SWAP ||
+	    m == MAGIC_PCAPNG);
 }
 
 int64_t
@@ -172,7 +196,7 @@ on_exchange(void *arg, const struct wire_exchange *x)
 	if (s->nheld == HELD_MAX)
 		return;		/* cannot happen: pcsrc_next() drains */
 	c = s->nspare > 0 ? s->spare[--s->nspare] : ks_xmalloc(sizeof(*c));
-	*c = *x;
+	wire_exchange_copy(c, x);
 	i = s->nheld++;
 	s->held[i] = c;
 	while (i > 0 && earlier(s->held[i], s->held[p = (i - 1) / 2])) {
@@ -226,22 +250,42 @@ pcsrc_open(const char *path, uint32_t index, const struct config *cfg,
 	char			 perr[PCAP_ERRBUF_SIZE];
 	FILE			*f;
 	size_t			 i;
+	uint32_t		 magic;
 
 	s = ks_xcalloc(1, sizeof(*s));
-	if (!is_gzip(path))	/* libpcap's own reading is faster */
-		s->pc = pcap_open_offline_with_tstamp_precision(path,
-		    PCAP_TSTAMP_PRECISION_NANO, perr);
-	else if ((f = gz_fopen(path)) == NULL)
-		snprintf(perr, sizeof(perr), "cannot open");
-	else if ((s->pc = pcap_fopen_offline_with_tstamp_precision(f,
-	    PCAP_TSTAMP_PRECISION_NANO, perr)) == NULL)
-		fclose(f);
+	f = is_gzip(path) ? gz_fopen(path) : fopen(path, "rb");
+	if (f == NULL)
+		snprintf(perr, sizeof(perr), "%s", strerror(errno));
+	else {
+		/*
+		 * libpcap reads a header then a packet, each with fread():
+		 * with stdio's 4 KiB buffer, a read() every 4 KiB.  Classic
+		 * pcap is read below in large pieces, without the buffer.
+		 */
+		if (magic_of(path, &magic) == -1 || magic == MAGIC_PCAPNG) {
+			/* glibc ignores the size without a buffer */
+			s->iobuf = ks_xmalloc(READ_BUFFER);
+			setvbuf(f, s->iobuf, _IOFBF, READ_BUFFER);
+		}
+		if ((s->pc = pcap_fopen_offline_with_tstamp_precision(f,
+		    PCAP_TSTAMP_PRECISION_NANO, perr)) == NULL)
+			fclose(f);
+	}
 	if (s->pc == NULL) {
 		snprintf(err, errlen, "%s: %s", path, perr);
+		free(s->iobuf);
 		free(s);
 		return NULL;
 	}
 	s->link = pcap_datalink(s->pc);
+	if (s->iobuf == NULL) {
+		/* the file's header is read: the records are ours */
+		s->classic = 1;
+		s->swapped = pcap_is_swapped(s->pc);
+		s->nsec = magic == MAGIC_NS || magic == MAGIC_NS_SWAP;
+		s->rbuf = ks_xmalloc(READ_BUFFER);
+		s->rpos = 24;
+	}
 	/* as the config's (first) live capture would see it */
 	s->response_timeout = 30 * TICK_NS;
 	for (i = 0; i < cfg->nsources; i++)
@@ -263,27 +307,113 @@ pcsrc_open(const char *path, uint32_t index, const struct config *cfg,
 	return s;
 }
 
+/* At least need unread bytes in rbuf; 0 if the file ends first. */
+static int
+fill(struct pcsrc *s, size_t need)
+{
+	size_t	have = s->rlen - s->roff, n;
+
+	if (have >= need)
+		return 1;
+	memmove(s->rbuf, s->rbuf + s->roff, have);
+	s->rlen = have;
+	s->roff = 0;
+	while (s->rlen < need) {
+		n = fread(s->rbuf + s->rlen, 1, READ_BUFFER - s->rlen,
+		    pcap_file(s->pc));
+		if (n == 0)
+			return 0;
+		s->rlen += n;
+	}
+	return 1;
+}
+
+static uint32_t
+field(const struct pcsrc *s, const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return s->swapped ? __builtin_bswap32(v) : v;
+}
+
+/* A classic pcap record: 1, 0 at the end, -1 (said) if broken. */
+static int
+read_classic(struct pcsrc *s, const uint8_t **data, uint32_t *caplen,
+    int64_t *ts)
+{
+	const uint8_t	*h;
+	uint32_t	 frac;
+
+	if (!fill(s, 16)) {
+		if (ferror(pcap_file(s->pc)))
+			log_warnx("%s: after packet %" PRIu64 ", at byte %"
+			    PRIu64 ": %s", s->name, s->packets, s->rpos,
+			    strerror(errno));
+		else if (s->rlen > s->roff)
+			log_warnx("%s: after packet %" PRIu64 ", at byte %"
+			    PRIu64 ": the file ends within a packet header "
+			    "(%zu of its 16 bytes)", s->name, s->packets,
+			    s->rpos, s->rlen - s->roff);
+		else
+			return 0;
+		return -1;
+	}
+	h = s->rbuf + s->roff;
+	*caplen = field(s, h + 8);
+	if (*caplen > MAX_CAPLEN) {
+		log_warnx("%s: after packet %" PRIu64 ", at byte %" PRIu64
+		    ": a packet header says %" PRIu32 " bytes were captured, "
+		    "more than any capture keeps (%d): the file is damaged",
+		    s->name, s->packets, s->rpos, *caplen, MAX_CAPLEN);
+		return -1;
+	}
+	if (!fill(s, 16 + (size_t)*caplen)) {
+		log_warnx("%s: after packet %" PRIu64 ", at byte %" PRIu64
+		    ": the file ends within a packet (%zu of its %" PRIu32
+		    " bytes)", s->name, s->packets, s->rpos + 16, s->rlen -
+		    s->roff - 16, *caplen);
+		return -1;
+	}
+	h = s->rbuf + s->roff;		/* moved by fill() */
+	frac = field(s, h + 4);
+	*ts = (int64_t)field(s, h) * TICK_NS + (int64_t)frac *
+	    (s->nsec ? 1 : 1000);
+	*data = h + 16;
+	s->roff += 16 + (size_t)*caplen;
+	s->rpos += 16 + (uint64_t)*caplen;
+	return 1;
+}
+
 /* One more packet into wire.c; 0 at the end of the file. */
 static int
 read_packet(struct pcsrc *s)
 {
 	struct pcap_pkthdr	*h;
 	const u_char		*d;
+	uint32_t		 caplen;
 	int			 r;
 
-	r = pcap_next_ex(s->pc, &h, &d);
-	if (r != 1) {
+	if (s->classic) {
+		if ((r = read_classic(s, &d, &caplen, &s->now)) != 1) {
+			s->failed = r == -1;
+			return 0;
+		}
+	} else if ((r = pcap_next_ex(s->pc, &h, &d)) != 1) {
 		if (r == -1) {
 			log_warnx("%s: after packet %" PRIu64 ": %s", s->name,
 			    s->packets, pcap_geterr(s->pc));
 			s->failed = 1;
 		}
 		return 0;
+	} else {
+		caplen = h->caplen;
+		/* nanoseconds, as opened */
+		s->now = (int64_t)h->ts.tv_sec * TICK_NS +
+		    (int64_t)h->ts.tv_usec;
 	}
 	s->packets++;
-	/* nanoseconds, as opened */
-	s->now = (int64_t)h->ts.tv_sec * TICK_NS + (int64_t)h->ts.tv_usec;
-	wire_packet(s->w, s->link, d, h->caplen, s->now);
+	wire_packet(s->w, s->link, d, caplen, s->now);
 	if (s->now - s->last_tick >= TICK_NS) {
 		wire_tick(s->w, s->now);
 		s->last_tick = s->now;
@@ -352,7 +482,9 @@ pcsrc_close(struct pcsrc *s)
 	if (s == NULL)
 		return;
 	wire_free(s->w);
-	pcap_close(s->pc);
+	pcap_close(s->pc);		/* and its FILE */
+	free(s->iobuf);
+	free(s->rbuf);
 	while (s->nheld > 0)
 		free(s->held[--s->nheld]);
 	while (s->nspare > 0)

@@ -35,6 +35,8 @@ struct flow {
 	int64_t		 last;
 };
 
+#define SPARE_MAX	256	/* ended flows kept for new ones */
+
 struct tcp_table {
 	struct tcp_opts	 o;
 	struct tcp_cb	 cb;
@@ -42,6 +44,10 @@ struct tcp_table {
 	struct flow	**buckets;
 	size_t		 mask;
 	struct flow	*newest, *oldest;
+	struct flow	*spare;		/* by hnext */
+	size_t		 nspare;
+	struct flow	*last;		/* the last packet's: most packets
+					   follow one of the same flow */
 	struct tcp_stats st;
 };
 
@@ -229,7 +235,14 @@ end_flow(struct tcp_table *t, struct flow *f, enum tcp_end why, int64_t ts)
 		}
 	unlink_recent(t, f);
 	t->st.active--;
-	free(f);
+	if (t->last == f)
+		t->last = NULL;
+	if (t->nspare < SPARE_MAX) {
+		f->hnext = t->spare;
+		t->spare = f;
+		t->nspare++;
+	} else
+		free(f);
 }
 
 static struct flow *
@@ -241,7 +254,12 @@ new_flow(struct tcp_table *t, const struct pkt *pk, const uint8_t key[38],
 
 	while (t->st.active >= t->o.max_flows && t->oldest != NULL)
 		end_flow(t, t->oldest, TCP_END_EVICTED, ts);
-	f = ks_xcalloc(1, sizeof(*f));
+	if ((f = t->spare) != NULL) {
+		t->spare = f->hnext;
+		t->nspare--;
+		memset(f, 0, sizeof(*f));
+	} else
+		f = ks_xcalloc(1, sizeof(*f));
 	memcpy(f->key, key, 38);
 	f->hash = hash;
 	/* who opened it: the SYN says; else the side sending to the lower
@@ -309,10 +327,12 @@ tcp_segment(struct tcp_table *t, const struct pkt *pk, int64_t ts)
 
 	t->st.segments++;
 	flow_key(pk, key);
-	hash = ks_hash(key, sizeof(key));
-	for (f = t->buckets[hash & t->mask]; f != NULL; f = f->hnext)
-		if (f->hash == hash && memcmp(f->key, key, 38) == 0)
-			break;
+	if ((f = t->last) == NULL || memcmp(f->key, key, 38) != 0) {
+		hash = ks_hash(key, sizeof(key));
+		for (f = t->buckets[hash & t->mask]; f != NULL; f = f->hnext)
+			if (f->hash == hash && memcmp(f->key, key, 38) == 0)
+				break;
+	}
 	if (f == NULL) {
 		/* a flow starts with a SYN or with data, not with an ACK */
 		if ((pk->flags & PKT_RST) || (!(pk->flags & PKT_SYN) &&
@@ -324,6 +344,7 @@ tcp_segment(struct tcp_table *t, const struct pkt *pk, int64_t ts)
 		push_recent(t, f);
 	}
 	f->last = ts;
+	t->last = f;
 	dir = addr_equal(&pk->src, &f->pub.client) &&
 	    pk->sport == f->pub.cport ? 0 : 1;
 	if (pk->flags & PKT_RST) {
@@ -411,6 +432,10 @@ tcp_free(struct tcp_table *t)
 		half_free(t, &f->h[0]);
 		half_free(t, &f->h[1]);
 		unlink_recent(t, f);
+		free(f);
+	}
+	while ((f = t->spare) != NULL) {
+		t->spare = f->hnext;
 		free(f);
 	}
 	free(t->buckets);

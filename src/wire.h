@@ -65,5 +65,8 @@ void		 wire_tick(struct wire *, int64_t now);
 /* The end of the input: every connection ends, every request is told. */
 void		 wire_flush(struct wire *, int64_t now);
 void		 wire_stats(const struct wire *, struct wire_stats *);
+/* *dst = *src, the strings copied as long as they are. */
+void		 wire_exchange_copy(struct wire_exchange *dst,
+		    const struct wire_exchange *src);
 
 #endif

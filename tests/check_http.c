@@ -306,6 +306,45 @@ START_TEST(fingerprint_matches_sha256sum)
 }
 END_TEST
 
+/* A parser reset for another stream keeps nothing of the last one. */
+START_TEST(reset_for_another_stream)
+{
+	struct http_opts	 o = opts();
+	struct got		 g;
+	struct http_parser	*p;
+	const char		*cut = "POST /a HTTP/1.1\r\nX-Reload-Api-Key: t"
+				    "est-value-cut\r\nContent-Length: 400\r\n";
+	const char		*next = "GET /b HTTP/1.1\r\n\r\n";
+	const char		*err = "BREW /c HTCPCP/1.0\r\n\r\n";
+
+	memset(&g, 0, sizeof(g));
+	p = http_parser_new(1, &o, on_msg, &g);
+	/* a head cut in the middle, then a body never finished */
+	ck_assert_int_eq(http_parser_feed(p, (const uint8_t *)cut,
+	    strlen(cut) - 5), 0);
+	ck_assert_int_eq(g.n, 0);
+	http_parser_reset(p);
+	ck_assert_int_eq(http_parser_feed(p, (const uint8_t *)next,
+	    strlen(next)), 0);
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_str_eq(g.m[0].method, "GET");
+	ck_assert_str_eq(g.m[0].path, "/b");
+	ck_assert_str_eq(g.m[0].fingerprint, "");
+	ck_assert_uint_eq(g.m[0].nkeys, 0);
+	/* an error is forgotten too: the next stream is read from its start */
+	ck_assert_int_eq(http_parser_feed(p, (const uint8_t *)err,
+	    strlen(err)), -1);
+	ck_assert_uint_eq(http_parser_errors(p), 1);
+	http_parser_reset(p);
+	ck_assert_uint_eq(http_parser_errors(p), 0);
+	ck_assert_ptr_null(http_parser_error(p, NULL));
+	ck_assert_int_eq(http_parser_feed(p, (const uint8_t *)next,
+	    strlen(next)), 0);
+	ck_assert_int_eq(g.n, 2);
+	http_parser_free(p);
+}
+END_TEST
+
 static Suite *
 http_suite(void)
 {
@@ -320,6 +359,7 @@ http_suite(void)
 	tcase_add_test(tc, errors_and_resync);
 	tcase_add_test(tc, gaps);
 	tcase_add_test(tc, fingerprint_matches_sha256sum);
+	tcase_add_test(tc, reset_for_another_stream);
 	suite_add_tcase(s, tc);
 	return s;
 }
