@@ -2,7 +2,8 @@
  * libFuzzer harness: the HTTP/1.x parser (http.c).  The first byte picks
  * the direction (bit 0), a HEAD expected (bit 1), a gap in the middle
  * (bit 2) and the size of the pieces fed (the rest); every piece is a
- * buffer of its own size, so that a read past one is caught.
+ * buffer of its own size, so that a read past one is caught.  Then the
+ * parser is reset, as for another connection, and given it all again.
  */
 #include "autoconfig.h"
 
@@ -59,6 +60,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)http_parser_feed(p, piece, n);
 		free(piece);
 	}
+	http_parser_eof(p);
+	/* reused for another stream: nothing of this one may remain */
+	http_parser_reset(p);
+	if (http_parser_messages(p) != 0 || http_parser_errors(p) != 0 ||
+	    http_parser_error(p, NULL) != NULL)
+		abort();
+	piece = malloc(size - 1 + 1);
+	memcpy(piece, data + 1, size - 1);
+	(void)http_parser_feed(p, piece, size - 1);
+	free(piece);
 	http_parser_eof(p);
 	http_parser_free(p);
 	return 0;
