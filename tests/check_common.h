@@ -146,4 +146,20 @@ ks_rmtree(const char *dir)
 	closedir(d);
 	rmdir(dir);
 }
+#ifdef KS_CONFIG_H
+/* A config from text (named t.yml in messages), which must load. */
+static inline struct config *
+ks_config_text(const char *text)
+{
+	struct ydiag	 d;
+	struct config	*c;
+
+	ydiag_init(&d, "t.yml");
+	c = config_load_buffer("t.yml", text, strlen(text), &d);
+	ck_assert_msg(c != NULL, "%s", d.n ? d.msgs[0] : "?");
+	ydiag_free(&d);
+	return c;
+}
+#endif
+
 #endif

@@ -15,6 +15,25 @@ load_text(const char *text, struct ydiag *d, char **pathp)
 	return config_load(path, d);
 }
 
+/* Every message of msgs (each a prefix after "path:"), and no other. */
+static void
+want_errors(const struct ydiag *d, const char *path, const char **msgs,
+    size_t n)
+{
+	char	want[4200];
+	size_t	i, j;
+
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "%s:%s", path, msgs[i]);
+		for (j = 0; j < d->n; j++)
+			if (strncmp(d->msgs[j], want, strlen(want)) == 0)
+				break;
+		ck_assert_msg(j < d->n, "missing: %s (got %zu messages, the "
+		    "first: %s)", want, d->n, d->n ? d->msgs[0] : "");
+	}
+	ck_assert_uint_eq(d->total, n);
+}
+
 START_TEST(the_contract_example)
 {
 	struct ydiag	 d;
@@ -110,7 +129,7 @@ END_TEST
 START_TEST(every_error_is_reported_with_its_place)
 {
 	struct ydiag	 d;
-	char		*path, want[4200];
+	char		*path;
 	struct config	*c = load_text(
 	    "store: memory\n"					/* 1 */
 	    "endpoint:\n"					/* 2 */
@@ -141,18 +160,8 @@ START_TEST(every_error_is_reported_with_its_place)
 		"13:28: threshold must be a whole number",
 		"13:39: window must be a duration",
 	};
-	size_t i, j;
-
 	ck_assert_ptr_null(c);
-	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
-		snprintf(want, sizeof(want), "%s:%s", path, msgs[i]);
-		for (j = 0; j < d.n; j++)
-			if (strncmp(d.msgs[j], want, strlen(want)) == 0)
-				break;
-		ck_assert_msg(j < d.n, "missing: %s (got %zu messages, the "
-		    "first: %s)", want, d.n, d.n ? d.msgs[0] : "");
-	}
-	ck_assert_uint_eq(d.total, sizeof(msgs) / sizeof(msgs[0]));
+	want_errors(&d, path, msgs, KS_ARRAY_LEN(msgs));
 	ydiag_free(&d);
 	unlink(path);
 	free(path);
@@ -389,7 +398,7 @@ END_TEST
 START_TEST(pcap_source_errors)
 {
 	struct ydiag	 d;
-	char		*path, want[4200];
+	char		*path;
 	struct config	*c = load_text(
 	    "sources:\n"						/* 1 */
 	    "  - {type: pcap}\n"					/* 2 */
@@ -411,18 +420,8 @@ START_TEST(pcap_source_errors)
 		"7:12: unknown source type \"tap\" (expected file, stdin or "
 		    "pcap)",
 	};
-	size_t i, j;
-
 	ck_assert_ptr_null(c);
-	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
-		snprintf(want, sizeof(want), "%s:%s", path, msgs[i]);
-		for (j = 0; j < d.n; j++)
-			if (strncmp(d.msgs[j], want, strlen(want)) == 0)
-				break;
-		ck_assert_msg(j < d.n, "missing: %s (got %zu messages, the "
-		    "first: %s)", want, d.n, d.n ? d.msgs[0] : "");
-	}
-	ck_assert_uint_eq(d.total, sizeof(msgs) / sizeof(msgs[0]));
+	want_errors(&d, path, msgs, KS_ARRAY_LEN(msgs));
 	ydiag_free(&d);
 	unlink(path);
 	free(path);

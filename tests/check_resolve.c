@@ -14,8 +14,8 @@
 #include <event2/dns_struct.h>
 #include <event2/event.h>
 
-#include "check_common.h"
 #include "config.h"
+#include "check_common.h"
 #include "resolve.h"
 #include "util.h"
 
@@ -108,20 +108,14 @@ server_stop(struct server *s)
 static struct config *
 config_for(const struct server *s, const char *allowed)
 {
-	char		 text[1024];
-	struct ydiag	 d;
-	struct config	*c;
+	char text[1024];
 
 	snprintf(text, sizeof(text),
 	    "endpoints:\n"
 	    "  - {name: a, path: /a, allowed_sources: [%s]}\n"
 	    "  - {name: b, path: /b, allowed_sources: [10.0.0.1, %s]}\n"
 	    "dns_servers: ['127.0.0.1:%d']\n", allowed, allowed, s->portno);
-	ydiag_init(&d, "t.yml");
-	c = config_load_buffer("t.yml", text, strlen(text), &d);
-	ck_assert_msg(c != NULL, "%s", d.n ? d.msgs[0] : "?");
-	ydiag_free(&d);
-	return c;
+	return ks_config_text(text);
 }
 
 /* Does endpoint i of c allow address s now? */

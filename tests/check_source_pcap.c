@@ -10,8 +10,8 @@
 
 #include <zlib.h>
 
-#include "check_common.h"
 #include "config.h"
+#include "check_common.h"
 #include "source_pcap.h"
 
 #define S	INT64_C(1000000000)
@@ -187,18 +187,12 @@ gzip_file(const struct buf *b)
 static struct config *
 cfg_with(const char *extra)
 {
-	struct ydiag	 d;
-	char		 text[1024];
-	struct config	*c;
+	char text[1024];
 
 	snprintf(text, sizeof(text), "endpoints:\n  - {name: r, method: POST,"
 	    " path: /internal/kratos/reload, key_header: X-Reload-Api-Key}\n"
 	    "%s", extra);
-	ydiag_init(&d, "t.yml");
-	c = config_load_buffer("t.yml", text, strlen(text), &d);
-	ck_assert_msg(c != NULL, "%s", d.n ? d.msgs[0] : "?");
-	ydiag_free(&d);
-	return c;
+	return ks_config_text(text);
 }
 
 /* Every event of the file, which must not fail. */
