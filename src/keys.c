@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "keys.h"
@@ -19,5 +20,68 @@ keys_fingerprint(const void *key, size_t len, char out[KEYS_FP_LEN + 1])
 	memcpy(out, "sha256:", 7);
 	ks_hex(md, 8, out + 7);
 	explicit_bzero(md, sizeof(md));
+	return 0;
+}
+
+int
+keys_fp_valid(const char *s)
+{
+	size_t i;
+
+	if (strncmp(s, "sha256:", 7) != 0 || strlen(s) != KEYS_FP_LEN)
+		return 0;
+	for (i = 7; i < KEYS_FP_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+size_t
+keys_trim_input(const char *buf, size_t len)
+{
+	if (len > 0 && buf[len - 1] == '\n') {
+		len--;
+		if (len > 0 && buf[len - 1] == '\r')
+			len--;
+	}
+	return len;
+}
+
+int
+keys_looks_right(const char *key, size_t len, char *why, size_t whylen)
+{
+	size_t	i, upper = 0, other = 0, space = 0;
+	int	seen[16] = { 0 }, distinct = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)key[i];
+		if (c >= '0' && c <= '9')
+			distinct += !seen[c - '0']++;
+		else if (c >= 'a' && c <= 'f')
+			distinct += !seen[c - 'a' + 10]++;
+		else if (c >= 'A' && c <= 'F')
+			upper++;
+		else if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+			space++;
+		else
+			other++;
+	}
+	if (space > 0)
+		snprintf(why, whylen, "it holds %zu white-space characters "
+		    "(a copy with a stray space or line break?)", space);
+	else if (other > 0 || upper > 0)
+		snprintf(why, whylen, "it is not lowercase hex (%zu of its %zu "
+		    "characters are not)", other + upper, len);
+	else if (len != 64)
+		snprintf(why, whylen, "it is %zu hex digits, not 64 (32 "
+		    "bytes)", len);
+	else if (distinct < 10)
+		/* 64 random hex digits show nearly all 16; fewer than 10
+		   happens about once in 10^12 */
+		snprintf(why, whylen, "it uses only %d distinct hex digits: "
+		    "not random", distinct);
+	else
+		return 1;
 	return 0;
 }

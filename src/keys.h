@@ -17,5 +17,22 @@
  */
 int	keys_fingerprint(const void *key, size_t len,
 	    char out[KEYS_FP_LEN + 1]);
+/* Is s a fingerprint as keys_fingerprint() writes it? */
+int	keys_fp_valid(const char *s);
+
+/*
+ * What `keysentry fingerprint` reads: the key as given (stdin, a
+ * variable, a file), less one trailing newline (LF or CR LF), so that
+ * `echo "$KEY"` and `printf %s "$KEY"` give the same fingerprint.
+ * Returns the length left.
+ */
+size_t	keys_trim_input(const char *buf, size_t len);
+/*
+ * Does the key look like what the runbook prescribes, 32 random bytes
+ * as `openssl rand -hex 32` writes them (64 lowercase hex digits)?
+ * 1 if so; else 0 with the reason in why (never a byte of the key).
+ */
+int	keys_looks_right(const char *key, size_t len, char *why,
+	    size_t whylen);
 
 #endif

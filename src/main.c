@@ -6,16 +6,20 @@
  */
 #include "autoconfig.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 #include <event2/event.h>
 
 #include "config.h"
 #include "daemon.h"
 #include "engine.h"
+#include "keys.h"
 #include "log.h"
 #include "rconn.h"
 #include "replay.h"
@@ -39,6 +43,7 @@ static int cmd_run(int, char **);
 static int cmd_replay(int, char **);
 static int cmd_check(int, char **);
 static int cmd_help(int, char **);
+static int cmd_fingerprint(int, char **);
 
 static const struct command commands[] = {
 	{ "run", cmd_run,
@@ -85,6 +90,20 @@ static const struct command commands[] = {
 	  "endpoints, rules, sources and outputs (exit 0).\n"
 	  "\n"
 	  "  -c FILE    config file (default " DEFAULT_CONFIG ")\n" },
+	{ "fingerprint", cmd_fingerprint,
+	  "fingerprint [--env VAR | --file FILE]",
+	  "Prints a key's fingerprint, sha256: and the first 16 hex digits\n"
+	  "of SHA-256 of its bytes (one trailing newline is not part of\n"
+	  "the key): what the config's keys: list and every alert use.  The\n"
+	  "same as  printf %s \"$KEY\" | sha256sum | cut -c1-16\n"
+	  "The key is read from stdin (not echoed at a terminal), from an\n"
+	  "environment variable, or from a file; never from the command\n"
+	  "line, where the shell history and ps would keep it.  A warning\n"
+	  "says when it does not look like 32 random bytes in hex\n"
+	  "(openssl rand -hex 32).\n"
+	  "\n"
+	  "  --env VAR    the key is the value of environment variable VAR\n"
+	  "  --file FILE  the key is the content of FILE\n" },
 	{ "help", cmd_help,
 	  "help [COMMAND]",
 	  "Shows the commands, or the help of one command.\n" },
@@ -394,6 +413,147 @@ cmd_check(int argc, char **argv)
 	ruleset_free(rs);
 	config_free(cfg);
 	return 0;
+}
+
+#define KEY_MAX	65536	/* a key longer than this is not a key */
+
+/* Reads all of fd into buf (up to KEY_MAX); -1 on error or too long. */
+static ssize_t
+read_key(int fd, char *buf)
+{
+	size_t	n = 0;
+	ssize_t	r;
+
+	while (n <= KEY_MAX) {
+		r = read(fd, buf + n, KEY_MAX + 1 - n);
+		if (r == 0)
+			return (ssize_t)n;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		n += (size_t)r;
+	}
+	errno = EFBIG;
+	return -1;
+}
+
+/* stdin at a terminal: the key is typed without echo, as with read -s. */
+static ssize_t
+read_key_tty(char *buf)
+{
+	struct termios	 old, quiet;
+	ssize_t		 n;
+	int		 off;
+
+	off = tcgetattr(STDIN_FILENO, &old) == 0;
+	if (off) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		quiet.c_lflag |= ICANON;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	fprintf(stderr, "key (not shown; end with Return): ");
+	fflush(stderr);
+	n = read(STDIN_FILENO, buf, KEY_MAX);
+	if (off)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fprintf(stderr, "\n");
+	return n;
+}
+
+static int
+cmd_fingerprint(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "env", required_argument, NULL, 'e' },
+		{ "file", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*env = NULL, *file = NULL, *v, *from;
+	char		*buf, fp[KEYS_FP_LEN + 1], why[256];
+	ssize_t		 n;
+	size_t		 len;
+	int		 ch, fd, rc = 1;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'e':
+			env = optarg;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		default:
+			return usage_of("fingerprint");
+		}
+	}
+	if (optind != argc) {
+		/* the key itself, perhaps: said without repeating it */
+		log_warnx("fingerprint: a key is never taken from the command "
+		    "line (the shell history and ps would keep it); give it "
+		    "on stdin, with --env VAR or with --file FILE");
+		return 1;
+	}
+	if (env != NULL && file != NULL)
+		return usage_of("fingerprint");
+	buf = ks_xmalloc(KEY_MAX + 1);
+	if (env != NULL) {
+		from = env;
+		if ((v = getenv(env)) == NULL) {
+			log_warnx("fingerprint: environment variable %s is not "
+			    "set", env);
+			goto out;
+		}
+		n = (ssize_t)strlen(v);
+		if (n > KEY_MAX) {
+			log_warnx("fingerprint: %s is longer than %d bytes: "
+			    "not a key", env, KEY_MAX);
+			goto out;
+		}
+		memcpy(buf, v, (size_t)n);
+	} else if (file != NULL) {
+		from = file;
+		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
+			log_warn("fingerprint: %s", file);
+			goto out;
+		}
+		n = read_key(fd, buf);
+		close(fd);
+		if (n < 0) {
+			log_warn("fingerprint: reading %s", file);
+			goto out;
+		}
+	} else {
+		from = "stdin";
+		n = isatty(STDIN_FILENO) ? read_key_tty(buf) :
+		    read_key(STDIN_FILENO, buf);
+		if (n < 0) {
+			log_warn("fingerprint: reading stdin");
+			goto out;
+		}
+	}
+	len = keys_trim_input(buf, (size_t)n);
+	if (len == 0) {
+		log_warnx("fingerprint: %s: the key is empty", from);
+		goto out;
+	}
+	if (keys_fingerprint(buf, len, fp) == -1) {
+		log_warnx("fingerprint: SHA-256 failed");
+		goto out;
+	}
+	if (!keys_looks_right(buf, len, why, sizeof(why)))
+		log_warnx("warning: %s: this key does not look like 32 random "
+		    "bytes in hex, as openssl rand -hex 32 makes them: %s",
+		    from, why);
+	printf("%s\n", fp);
+	rc = fflush(stdout) == 0 ? 0 : 1;
+out:
+	explicit_bzero(buf, KEY_MAX + 1);
+	free(buf);
+	return rc;
 }
 
 static int

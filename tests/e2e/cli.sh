@@ -60,3 +60,48 @@ $ALERTS validate "$SCHEMA" "$T/stdout.jsonl"
 # an unopenable output is an error before anything is read
 expect_status 1 "$KS" replay -q -c "$CONF" -o /nonexistent/x.jsonl "$T/a.log"
 ok "command line"
+
+# fingerprint: sha256: and the first 16 hex digits of sha256sum, from
+# stdin, a variable or a file, one trailing newline stripped; never from
+# argv; a warning for keys that do not look like openssl rand -hex 32.
+# The keys are made here, at random, and never written to the repository.
+key=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+want="sha256:$(printf %s "$key" | sha256sum | cut -c1-16)"
+[ "$(printf %s "$key" | "$KS" fingerprint 2>"$T/fp.err")" = "$want" ] ||
+    fail "fingerprint from stdin"
+[ ! -s "$T/fp.err" ] || { cat "$T/fp.err"; fail "a warning for a good key"; }
+[ "$(echo "$key" | "$KS" fingerprint)" = "$want" ] ||
+    fail "fingerprint with a trailing newline"
+[ "$(printf '%s\r\n' "$key" | "$KS" fingerprint)" = "$want" ] ||
+    fail "fingerprint with CR LF"
+[ "$(KS_TEST_KEY=$key "$KS" fingerprint --env KS_TEST_KEY)" = "$want" ] ||
+    fail "fingerprint --env"
+printf '%s\n' "$key" > "$T/key"
+[ "$("$KS" fingerprint --file "$T/key")" = "$want" ] || fail "fingerprint --file"
+# two newlines: only one is stripped, so it is another key, and said
+[ "$(printf '%s\n\n' "$key" | "$KS" fingerprint 2>"$T/fp.err")" != "$want" ] ||
+    fail "two newlines stripped"
+contains "$T/fp.err" "white-space"
+# argv is refused, and the refusal does not repeat the key
+expect_status 1 "$KS" fingerprint "$key" > "$T/fp.out" 2>"$T/fp.err"
+contains "$T/fp.err" "never taken from the command line"
+! grep -qF "$key" "$T/fp.err" "$T/fp.out" || fail "the key echoed"
+# weak keys are fingerprinted, with a warning that shows no key byte
+weak="changeme-reload-key"
+[ "$(printf %s "$weak" | "$KS" fingerprint 2>"$T/fp.err")" = \
+    "sha256:$(printf %s "$weak" | sha256sum | cut -c1-16)" ] || fail "weak key"
+contains "$T/fp.err" "does not look like 32 random bytes"
+! grep -qF "$weak" "$T/fp.err" || fail "the weak key echoed"
+printf %s "$key" | tr a-f A-F | "$KS" fingerprint > /dev/null 2>"$T/fp.err"
+contains "$T/fp.err" "not lowercase hex"
+printf %s "$key" | cut -c1-40 | "$KS" fingerprint > /dev/null 2>"$T/fp.err"
+contains "$T/fp.err" "40 hex digits, not 64"
+printf '%064d' 0 | "$KS" fingerprint > /dev/null 2>"$T/fp.err"
+contains "$T/fp.err" "only 1 distinct hex digits"
+expect_status 1 "$KS" fingerprint --env KS_TEST_UNSET_VAR 2>"$T/fp.err"
+contains "$T/fp.err" "KS_TEST_UNSET_VAR is not set"
+expect_status 1 "$KS" fingerprint --file "$T/none" 2>"$T/fp.err"
+contains "$T/fp.err" "$T/none"
+printf '\n' | expect_status 1 "$KS" fingerprint 2>"$T/fp.err"
+contains "$T/fp.err" "the key is empty"
+ok "fingerprint"

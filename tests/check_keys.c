@@ -1,0 +1,83 @@
+/*
+ * keys.c: fingerprints (what sha256sum gives), and what `keysentry
+ * fingerprint` makes of its input.  The values here are test strings,
+ * not keys.
+ */
+#include "autoconfig.h"
+
+#include "check_common.h"
+#include "keys.h"
+
+START_TEST(fingerprint_is_sha256_cut)
+{
+	char fp[KEYS_FP_LEN + 1];
+
+	/* printf %s abc | sha256sum: ba7816bf8f01cfea414140de5dae2223... */
+	ck_assert_int_eq(keys_fingerprint("abc", 3, fp), 0);
+	ck_assert_str_eq(fp, "sha256:ba7816bf8f01cfea");
+	/* the empty string: e3b0c44298fc1c14... */
+	ck_assert_int_eq(keys_fingerprint("", 0, fp), 0);
+	ck_assert_str_eq(fp, "sha256:e3b0c44298fc1c14");
+	ck_assert(keys_fp_valid(fp));
+	ck_assert(!keys_fp_valid("sha256:E3B0C44298FC1C14"));
+	ck_assert(!keys_fp_valid("sha256:e3b0c44298fc1c1"));
+	ck_assert(!keys_fp_valid("sha256:e3b0c44298fc1c145"));
+	ck_assert(!keys_fp_valid("sha1:e3b0c44298fc1c14xx"));
+	ck_assert(!keys_fp_valid("sha256:e3b0c44298fc1cxz"));
+}
+END_TEST
+
+START_TEST(one_trailing_newline)
+{
+	ck_assert_uint_eq(keys_trim_input("abc\n", 4), 3);
+	ck_assert_uint_eq(keys_trim_input("abc\r\n", 5), 3);
+	ck_assert_uint_eq(keys_trim_input("abc\n\n", 5), 4);
+	ck_assert_uint_eq(keys_trim_input("abc\r", 4), 4);
+	ck_assert_uint_eq(keys_trim_input("abc", 3), 3);
+	ck_assert_uint_eq(keys_trim_input("\n", 1), 0);
+	ck_assert_uint_eq(keys_trim_input("", 0), 0);
+}
+END_TEST
+
+START_TEST(looks_like_openssl_rand_hex_32)
+{
+	/* 64 hex digits, each of the 16 four times: no randomness, but
+	   what the check can see is right */
+	const char	*good = "0123456789abcdef0123456789abcdef"
+			    "fedcba9876543210fedcba9876543210";
+	char		 why[256], k[80];
+
+	ck_assert(keys_looks_right(good, 64, why, sizeof(why)));
+	ck_assert(!keys_looks_right(good, 63, why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "63 hex digits, not 64"));
+	memcpy(k, good, 64);
+	k[10] = 'A';
+	ck_assert(!keys_looks_right(k, 64, why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "not lowercase hex"));
+	k[10] = ' ';
+	ck_assert(!keys_looks_right(k, 64, why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "white-space"));
+	memset(k, '7', 64);
+	memcpy(k, "0123456", 7);
+	ck_assert(!keys_looks_right(k, 64, why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "only 8 distinct hex digits"));
+	/* the reason never quotes the key */
+	ck_assert_ptr_null(strstr(why, "0123456"));
+	ck_assert(!keys_looks_right("changeme", 8, why, sizeof(why)));
+}
+END_TEST
+
+static Suite *
+keys_suite(void)
+{
+	Suite	*s = suite_create("keys");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, fingerprint_is_sha256_cut);
+	tcase_add_test(tc, one_trailing_newline);
+	tcase_add_test(tc, looks_like_openssl_rand_hex_32);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+KS_CHECK_MAIN(keys_suite)
