@@ -16,6 +16,8 @@
 
 #include "config.h"
 #include "event.h"
+#include "keys.h"
+#include "kstime.h"
 #include "severity.h"
 #include "rconn.h"
 #include "util.h"
@@ -32,8 +34,15 @@ static const char *top_keys[] = {
 	"limits", "hostname", "allowed_lateness", "state_dir",
 	"max_catchup_bytes", "rotate_wait", "poll_interval", "warmup",
 	"silence_after", "resolve_interval", "dns_servers", "log", "log_level",
-	"stats_file", "stats_interval", "user", NULL
+	"stats_file", "stats_interval", "user", "keys", "this_environment",
+	NULL
 };
+static const char *key_keys[] = { "name", "endpoints", "environment",
+	"max_age", "generations", NULL };
+static const char *gen_keys[] = { "fingerprint", "state", "created",
+	"retired", "revoked", NULL };
+static const char *state_names[] = { "current", "next", "retired",
+	"revoked", "canary", NULL };
 static const char *endpoint_keys[] = {
 	"name", "method", "path", "key_header", "allowed_sources", NULL
 };
@@ -611,6 +620,173 @@ load_limits(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 		c->limits.tcp_total_bytes = (size_t)u;
 }
 
+const char *
+key_state_name(enum key_state st)
+{
+	return (size_t)st < KS_ARRAY_LEN(state_names) - 1 ? state_names[st] :
+	    "?";
+}
+
+int
+key_conf_here(const struct config *c, const struct key_conf *k)
+{
+	if (k->environment == NULL || c->this_environment == NULL)
+		return 1;
+	return strcmp(k->environment, c->this_environment) == 0;
+}
+
+/* A date (2026-09-01, midnight UTC) or an RFC 3339 time. */
+static int
+load_date(struct ydiag *d, const struct ydoc_node *v, const char *what,
+    int64_t *ns)
+{
+	const char	*s = ydoc_str(d, v, what);
+	char		 full[64];
+
+	if (s == NULL)
+		return -1;
+	if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
+		snprintf(full, sizeof(full), "%sT00:00:00Z", s);
+		s = full;
+	}
+	if (kstime_parse_rfc3339(s, strlen(s), ns) == -1) {
+		ydiag_add(d, v, "%s must be a date (2026-09-01) or an RFC 3339 "
+		    "time", what);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+load_generation(struct ydiag *d, const struct ydoc_node *n,
+    struct key_conf *k)
+{
+	const struct ydoc_node	*v;
+	struct key_gen		*g;
+	const char		*s;
+	size_t			 i;
+
+	if (ydoc_want(d, n, YDOC_MAP, "a key generation") == -1)
+		return;
+	ydoc_check_keys(d, n, gen_keys, "key generation");
+	k->gens = ks_xreallocarray(k->gens, k->ngens + 1, sizeof(*k->gens));
+	g = &k->gens[k->ngens++];
+	memset(g, 0, sizeof(*g));
+	v = ydoc_get(n, "fingerprint");
+	if ((s = ydoc_str(d, v ? v : n, "a generation's fingerprint")) !=
+	    NULL) {
+		if (!keys_fp_valid(s))
+			ydiag_add(d, v, "\"%s\" is not a fingerprint (sha256: "
+			    "and 16 lowercase hex digits, as keysentry "
+			    "fingerprint prints it)", s);
+		else
+			ks_strlcpy(g->fp, s, sizeof(g->fp));
+	}
+	v = ydoc_get(n, "state");
+	if ((s = ydoc_str(d, v ? v : n, "a generation's state")) != NULL) {
+		for (i = 0; state_names[i] != NULL; i++)
+			if (strcmp(s, state_names[i]) == 0)
+				break;
+		if (state_names[i] == NULL)
+			ydiag_add(d, v, "unknown key state \"%s\" (expected "
+			    "current, next, retired, revoked or canary)", s);
+		g->state = (enum key_state)i;
+	}
+	if ((v = ydoc_get(n, "created")) != NULL)
+		load_date(d, v, "created", &g->created);
+	if ((v = ydoc_get(n, "retired")) != NULL)
+		load_date(d, v, "retired", &g->retired);
+	if ((v = ydoc_get(n, "revoked")) != NULL)
+		load_date(d, v, "revoked", &g->revoked);
+	if (g->state == KEY_CURRENT && g->created == 0)
+		ydiag_add(d, n, "the current generation needs its created date "
+		    "(key-age counts from it)");
+}
+
+static void
+load_key(struct config *c, struct ydiag *d, const struct ydoc_node *n)
+{
+	const struct ydoc_node	*v;
+	struct key_conf		*k;
+	const char		*s;
+	size_t			 i, ncur = 0, nnext = 0;
+
+	if (ydoc_want(d, n, YDOC_MAP, "a key") == -1)
+		return;
+	ydoc_check_keys(d, n, key_keys, "key");
+	c->keys = ks_xreallocarray(c->keys, c->nkeys + 1, sizeof(*c->keys));
+	k = &c->keys[c->nkeys++];
+	memset(k, 0, sizeof(*k));
+	k->max_age = 90 * 86400 * KS_NSEC_PER_SEC;
+	v = ydoc_get(n, "name");
+	k->name = ks_xstrdup((s = ydoc_str(d, v ? v : n, "a key's name")) ?
+	    s : "");
+	if ((v = ydoc_get(n, "environment")) != NULL &&
+	    (s = ydoc_str(d, v, "environment")) != NULL)
+		k->environment = ks_xstrdup(s);
+	if ((v = ydoc_get(n, "max_age")) != NULL &&
+	    ydoc_duration(d, v, "max_age", &k->max_age) == 0 &&
+	    k->max_age < 86400 * KS_NSEC_PER_SEC)
+		ydiag_add(d, v, "max_age must be at least 1d");
+	if ((v = ydoc_get(n, "endpoints")) != NULL &&
+	    ydoc_want(d, v, YDOC_SEQ, "endpoints") == 0) {
+		k->endpoints = ks_xcalloc(v->n + 1, sizeof(*k->endpoints));
+		for (i = 0; i < v->n; i++) {
+			if ((s = ydoc_str(d, v->items[i], "an endpoint name"))
+			    == NULL)
+				continue;
+			if (config_endpoint(c, s) == NULL)
+				ydiag_add(d, v->items[i], "no endpoint named "
+				    "\"%s\"", s);
+			k->endpoints[k->nendpoints++] = ks_xstrdup(s);
+		}
+	}
+	v = ydoc_get(n, "generations");
+	if (v == NULL)
+		ydiag_add(d, n, "key %s has no generations", k->name);
+	else if (ydoc_want(d, v, YDOC_SEQ, "generations") == 0)
+		for (i = 0; i < v->n; i++)
+			load_generation(d, v->items[i], k);
+	for (i = 0; i < k->ngens; i++) {
+		ncur += k->gens[i].state == KEY_CURRENT;
+		nnext += k->gens[i].state == KEY_NEXT;
+	}
+	if (ncur > 1 || nnext > 1)
+		ydiag_add(d, v ? v : n, "key %s has %zu current and %zu next "
+		    "generations (at most one of each)", k->name, ncur, nnext);
+}
+
+/*
+ * A fingerprint registered twice is a key used twice: in two
+ * environments, or as two generations.  The runbook forbids both.
+ */
+static void
+check_keys(struct config *c, struct ydiag *d, const struct ydoc_node *n)
+{
+	size_t i, j, a, b;
+
+	for (i = 0; i < c->nkeys; i++)
+		for (a = 0; a < c->keys[i].ngens; a++)
+			for (j = i; j < c->nkeys; j++)
+				for (b = j == i ? a + 1 : 0;
+				    b < c->keys[j].ngens; b++)
+					if (c->keys[i].gens[a].fp[0] != '\0' &&
+					    strcmp(c->keys[i].gens[a].fp,
+					    c->keys[j].gens[b].fp) == 0)
+						ydiag_add(d, n, "fingerprint "
+						    "%s is registered twice (%s "
+						    "%s, %s %s): a key value "
+						    "is never reused",
+						    c->keys[i].gens[a].fp,
+						    c->keys[i].name,
+						    c->keys[i].environment ?
+						    c->keys[i].environment :
+						    "-", c->keys[j].name,
+						    c->keys[j].environment ?
+						    c->keys[j].environment :
+						    "-");
+}
+
 /* Builds a config from a loaded document; NULL if diag got errors. */
 static struct config *
 config_from_doc(const char *path, struct ydoc *doc, struct ydiag *d)
@@ -699,6 +875,15 @@ config_from_doc(const char *path, struct ydoc *doc, struct ydiag *d)
 	}
 	if ((v = ydoc_get(root, "allowed_lateness")) != NULL)
 		ydoc_duration(d, v, "allowed_lateness", &c->lateness);
+	if ((v = ydoc_get(root, "this_environment")) != NULL &&
+	    (s = ydoc_str(d, v, "this_environment")) != NULL)
+		c->this_environment = ks_xstrdup(s);
+	if ((v = ydoc_get(root, "keys")) != NULL &&
+	    ydoc_want(d, v, YDOC_SEQ, "keys") == 0) {
+		for (i = 0; i < v->n; i++)
+			load_key(c, d, v->items[i]);
+		check_keys(c, d, v);
+	}
 	load_daemon(c, d, root);
 done:
 	if (d->total > 0) {
@@ -772,6 +957,16 @@ config_free(struct config *c)
 				free((char *)c->sources[i].dopts.fields[f][j]);
 	}
 	free(c->sources);
+	for (i = 0; i < c->nkeys; i++) {
+		free(c->keys[i].name);
+		free(c->keys[i].environment);
+		for (j = 0; (size_t)j < c->keys[i].nendpoints; j++)
+			free(c->keys[i].endpoints[j]);
+		free(c->keys[i].endpoints);
+		free(c->keys[i].gens);
+	}
+	free(c->keys);
+	free(c->this_environment);
 	for (i = 0; i < c->noutputs; i++) {
 		free(c->outputs[i].type);
 		free(c->outputs[i].path);

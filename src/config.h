@@ -57,6 +57,30 @@ struct output_conf {
 	unsigned long	 maxlen;	/* redis-stream: entries kept, about */
 };
 
+/* A key's generations: the one in use, the one to come, the old ones. */
+enum key_state {
+	KEY_CURRENT, KEY_NEXT, KEY_RETIRED, KEY_REVOKED, KEY_CANARY
+};
+
+struct key_gen {
+	char		 fp[24];	/* "sha256:" + 16 hex digits */
+	enum key_state	 state;
+	int64_t		 created;	/* ns; 0: not given */
+	int64_t		 retired;	/* ns; 0: not given */
+	int64_t		 revoked;	/* ns; 0: not given */
+};
+
+/* keys: a pre-shared key known by the fingerprints of its generations */
+struct key_conf {
+	char		*name;		/* CIAM_RELOAD_API_KEY */
+	char		**endpoints;	/* NULL: every endpoint */
+	size_t		 nendpoints;
+	char		*environment;	/* NULL: this_environment's */
+	int64_t		 max_age;	/* ns */
+	struct key_gen	*gens;
+	size_t		 ngens;
+};
+
 /* Per-rule tuning from "rule_overrides:"; a negative value is "unset". */
 struct rule_override {
 	char		*id;
@@ -95,6 +119,9 @@ struct config {
 	size_t			 noutputs;
 	struct rule_override	*overrides;
 	size_t			 noverrides;
+	struct key_conf		*keys;
+	size_t			 nkeys;
+	char			*this_environment;	/* NULL: none named */
 	struct limits		 limits;
 	char			*hostname;	/* observer.hostname */
 	int64_t			 lateness;	/* allowed lateness, ns */
@@ -132,6 +159,10 @@ const struct endpoint_conf *config_endpoint(const struct config *,
 		    const char *name);
 const struct rule_override *config_override(const struct config *,
 		    const char *rule_id);
+/* The name of a key state ("current", ...). */
+const char	*key_state_name(enum key_state);
+/* Is the key (by its environment) one of this environment's? */
+int		 key_conf_here(const struct config *, const struct key_conf *);
 /* Joins a path from the config with the config's directory. */
 char		*config_path(const struct config *, const char *p);
 

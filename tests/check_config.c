@@ -428,6 +428,107 @@ START_TEST(pcap_source_errors)
 }
 END_TEST
 
+/* keys: the example, with every generation state */
+START_TEST(keys_and_generations)
+{
+	struct ydiag	 d;
+	char		*path;
+	struct config	*c = load_text(
+	    "endpoints:\n"
+	    "  - {name: kratos-reload, path: /internal/kratos/reload, "
+	    "key_header: X-Reload-Api-Key}\n"
+	    "keys:\n"
+	    "  - name: CIAM_RELOAD_API_KEY\n"
+	    "    endpoints: [kratos-reload]\n"
+	    "    environment: prod\n"
+	    "    max_age: 90d\n"
+	    "    generations:\n"
+	    "      - {fingerprint: \"sha256:0123456789abcdef\", state: current,"
+	    " created: 2026-09-01}\n"
+	    "      - {fingerprint: \"sha256:1123456789abcdef\", state: next, "
+	    "created: 2026-11-20}\n"
+	    "      - {fingerprint: \"sha256:2123456789abcdef\", state: retired,"
+	    " retired: 2026-09-01}\n"
+	    "      - {fingerprint: \"sha256:3123456789abcdef\", state: revoked,"
+	    " revoked: \"2026-06-12T08:30:00Z\"}\n"
+	    "      - {fingerprint: \"sha256:4123456789abcdef\", state: canary}\n"
+	    "  - name: CIAM_RELOAD_API_KEY\n"
+	    "    environment: dev\n"
+	    "    generations:\n"
+	    "      - {fingerprint: \"sha256:5123456789abcdef\", state: current,"
+	    " created: 2026-10-01}\n"
+	    "this_environment: prod\n", &d, &path);
+
+	ck_assert_msg(c != NULL, "%s", d.n ? d.msgs[0] : "?");
+	ck_assert_uint_eq(c->nkeys, 2);
+	ck_assert_str_eq(c->this_environment, "prod");
+	ck_assert_str_eq(c->keys[0].name, "CIAM_RELOAD_API_KEY");
+	ck_assert_uint_eq(c->keys[0].nendpoints, 1);
+	ck_assert_str_eq(c->keys[0].endpoints[0], "kratos-reload");
+	ck_assert_str_eq(c->keys[0].environment, "prod");
+	ck_assert_int_eq(c->keys[0].max_age, 90 * 86400 * KS_NSEC_PER_SEC);
+	ck_assert_uint_eq(c->keys[0].ngens, 5);
+	ck_assert_str_eq(c->keys[0].gens[0].fp, "sha256:0123456789abcdef");
+	ck_assert_int_eq(c->keys[0].gens[0].state, KEY_CURRENT);
+	/* 2026-09-01T00:00:00Z */
+	ck_assert_int_eq(c->keys[0].gens[0].created, INT64_C(1788220800) *
+	    KS_NSEC_PER_SEC);
+	ck_assert_int_eq(c->keys[0].gens[1].state, KEY_NEXT);
+	ck_assert_int_eq(c->keys[0].gens[2].state, KEY_RETIRED);
+	ck_assert_int_eq(c->keys[0].gens[3].state, KEY_REVOKED);
+	ck_assert_int_eq(c->keys[0].gens[3].revoked, (INT64_C(1781253000)) *
+	    KS_NSEC_PER_SEC);
+	ck_assert_int_eq(c->keys[0].gens[4].state, KEY_CANARY);
+	ck_assert_str_eq(key_state_name(c->keys[0].gens[4].state), "canary");
+	ck_assert(key_conf_here(c, &c->keys[0]));
+	ck_assert(!key_conf_here(c, &c->keys[1]));
+	ck_assert_ptr_null(c->keys[1].endpoints);	/* every endpoint */
+	ck_assert_int_eq(c->keys[1].max_age, 90 * 86400 * KS_NSEC_PER_SEC);
+	config_free(c);
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+START_TEST(key_errors)
+{
+	struct ydiag	 d;
+	char		*path;
+	struct config	*c = load_text(
+	    "endpoints: [{name: r, path: /r}]\n"			/* 1 */
+	    "keys:\n"							/* 2 */
+	    "  - name: A\n"						/* 3 */
+	    "    endpoints: [nope]\n"					/* 4 */
+	    "    max_age: 1h\n"					/* 5 */
+	    "    generations:\n"					/* 6 */
+	    "      - {fingerprint: \"sha256:0123\", state: current}\n"	/* 7 */
+	    "      - {fingerprint: \"sha256:0123456789abcdef\", state: old,"
+	    " created: 1st of May}\n"					/* 8 */
+	    "      - {fingerprint: \"sha256:0123456789abcdef\", state: next,"
+	    " colour: red}\n"						/* 9 */
+	    "  - name: B\n",						/* 10 */
+	    &d, &path);
+	static const char *msgs[] = {
+		"4:17: no endpoint named \"nope\"",
+		"5:14: max_age must be at least 1d",
+		"7:9: the current generation needs its created date",
+		"7:23: \"sha256:0123\" is not a fingerprint",
+		"8:57: unknown key state \"old\"",
+		"8:71: created must be a date",
+		"9:63: key generation: unknown key \"colour\"",
+		"10:5: key B has no generations",
+		"3:3: fingerprint sha256:0123456789abcdef is registered twice",
+	};
+
+	ck_assert_ptr_null(c);
+	want_errors(&d, path, msgs, KS_ARRAY_LEN(msgs));
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -445,6 +546,8 @@ config_suite(void)
 	tcase_add_test(tc, bad_field_path_in_a_list);
 	tcase_add_test(tc, pcap_sources);
 	tcase_add_test(tc, pcap_source_errors);
+	tcase_add_test(tc, keys_and_generations);
+	tcase_add_test(tc, key_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
