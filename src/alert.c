@@ -24,7 +24,11 @@ evidence_from_event(struct evidence *e, const struct event *ev)
 	e->src = ev->src;
 	ks_strlcpy(e->method, ev->method, sizeof(e->method));
 	ks_strlcpy(e->path, ev->path, sizeof(e->path));
+	memcpy(e->key_fp, ev->key_fp, sizeof(e->key_fp));
+	e->key_state = ev->key_state;
+	e->key_index = ev->key_index;
 }
+
 
 static json_t *
 jstr(const char *s)
@@ -69,6 +73,21 @@ jset(json_t *obj, const char *path, json_t *v)
 	json_object_set_new(obj, path, v);
 }
 
+/* keysentry.key.*: what the event's key is, by fingerprint only. */
+static void
+key_json(json_t *o, const struct evidence *e, const struct alert_ctx *ctx)
+{
+	if (e->key_fp[0] != '\0')
+		jset(o, "keysentry.key.fingerprint", json_string(e->key_fp));
+	if (e->key_state != EKS_NONE)
+		jset(o, "keysentry.key.state",
+		    json_string(event_key_state_name(e->key_state)));
+	if (e->key_index >= 0 && ctx->cfg != NULL &&
+	    (size_t)e->key_index < ctx->cfg->nkeys)
+		jset(o, "keysentry.key.name",
+		    jstr(ctx->cfg->keys[e->key_index].name));
+}
+
 static json_t *
 evidence_json(const struct evidence *e, const struct alert_ctx *ctx)
 {
@@ -91,6 +110,7 @@ evidence_json(const struct evidence *e, const struct alert_ctx *ctx)
 		jset(o, "log.file.path", jstr(ctx->input_names[e->input]));
 	if (e->line > 0)
 		jset(o, "keysentry.line", json_integer((json_int_t)e->line));
+	key_json(o, e, ctx);
 	return o;
 }
 
@@ -160,6 +180,7 @@ alert_to_json(const struct alert *al, const struct alert_ctx *ctx)
 		if (al->trigger->flags & EV_HAS_STATUS)
 			jset(o, "http.response.status_code",
 			    json_integer(al->trigger->status));
+		key_json(o, al->trigger, ctx);
 	}
 	jset(o, "observer.hostname", jstr(ctx->hostname ? ctx->hostname :
 	    ""));

@@ -34,6 +34,9 @@ struct evidence {
 	struct ks_addr	src;
 	char		method[EV_METHOD_MAX];
 	char		path[EVIDENCE_PATH_MAX];
+	char		key_fp[EV_FP_MAX];
+	uint8_t		key_state;	/* enum ev_key_state */
+	int16_t		key_index;	/* config keys[], -1: none */
 };
 
 struct alert {
@@ -60,6 +63,7 @@ struct alert_ctx {
 	const char		*hostname;
 	const char *const	*input_names;	/* by evidence.input */
 	size_t			 ninputs;
+	const struct config	*cfg;		/* key names; may be NULL */
 };
 
 void	evidence_from_event(struct evidence *, const struct event *);

@@ -7,6 +7,7 @@
 
 #include "engine.h"
 #include "enrich.h"
+#include "keys.h"
 #include "kstime.h"
 #include "log.h"
 #include "util.h"
@@ -124,6 +125,7 @@ engine_init_base(struct engine *e, struct config *cfg, struct ruleset *rs,
 	e->cfg = cfg;
 	e->rs = rs;
 	e->base = base;
+	e->keys = keyreg_new(cfg);
 	memset(&lim, 0, sizeof(lim));
 	lim.entries = cfg->limits.store_entries;
 	lim.base = base;
@@ -144,6 +146,7 @@ engine_init_base(struct engine *e, struct config *cfg, struct ruleset *rs,
 	e->dt = detect_new(cfg, rs, e->store, on_alert, e);
 	store_set_notify(e->store, on_store, e);
 	e->actx.hostname = cfg->hostname;
+	e->actx.cfg = cfg;
 	return open_sinks(e, cfg, output, &e->sinks, &e->nsinks, err, errlen);
 }
 
@@ -163,11 +166,14 @@ engine_reload(struct engine *e, struct config *cfg, struct ruleset *rs,
 	e->nsinks = n;
 	detect_free(e->dt);
 	ruleset_free(e->rs);
+	keyreg_free(e->keys);
 	config_free(e->cfg);
 	e->cfg = cfg;
 	e->rs = rs;
+	e->keys = keyreg_new(cfg);
 	e->dt = detect_new(cfg, rs, e->store, on_alert, e);
 	e->actx.hostname = cfg->hostname;
+	e->actx.cfg = cfg;
 	return 0;
 }
 
@@ -216,6 +222,7 @@ engine_fini(struct engine *e)
 	detect_free(e->dt);
 	store_close(e->store);
 	ruleset_free(e->rs);
+	keyreg_free(e->keys);
 	config_free(e->cfg);
 	for (i = 0; i < e->ninputs; i++)
 		free(e->inputs[i]);
@@ -241,6 +248,7 @@ void
 engine_event(struct engine *e, struct event *ev)
 {
 	enrich_endpoint(e->cfg, ev);
+	enrich_key(e->cfg, e->keys, ev);
 	detect_event(e->dt, ev);
 }
 

@@ -40,6 +40,7 @@ struct engine {
 	size_t			  ninputs;
 	struct alert_ctx	  actx;
 	struct engine_gate	  gate;
+	struct keyreg		 *keys;		/* the config's fingerprints */
 	int			  holding;	/* warm-up: alerts held back */
 	uint64_t		  alerts;	/* written */
 	uint64_t		  held;		/* held back in warm-up */

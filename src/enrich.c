@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "enrich.h"
+#include "keys.h"
 
 void
 enrich_endpoint(const struct config *cfg, struct event *ev)
@@ -21,4 +22,37 @@ enrich_endpoint(const struct config *cfg, struct event *ev)
 			return;
 		}
 	}
+}
+
+void
+enrich_key(const struct config *cfg, const struct keyreg *reg,
+    struct event *ev)
+{
+	static const uint8_t by_gen[] = {
+		[KEY_CURRENT] = EKS_CURRENT, [KEY_NEXT] = EKS_NEXT,
+		[KEY_RETIRED] = EKS_RETIRED, [KEY_REVOKED] = EKS_REVOKED,
+		[KEY_CANARY] = EKS_CANARY,
+	};
+	const struct key_gen	*g;
+	size_t			 k;
+
+	ev->key_state = EKS_NONE;
+	ev->key_index = -1;
+	if (ev->key_fp[0] == '\0') {
+		if ((ev->flags & EV_KEY_SEEN) && ev->endpoint >= 0 &&
+		    cfg->endpoints[ev->endpoint].key_header != NULL)
+			ev->key_state = EKS_MISSING;
+		return;
+	}
+	if (!keyreg_lookup(reg, ev->key_fp, &k, &g)) {
+		ev->key_state = EKS_UNKNOWN;
+		return;
+	}
+	ev->key_index = (int16_t)k;
+	if (g->state == KEY_CANARY)
+		ev->key_state = EKS_CANARY;
+	else if (!key_conf_here(cfg, &cfg->keys[k]))
+		ev->key_state = EKS_WRONG_ENV;
+	else
+		ev->key_state = by_gen[g->state];
 }

@@ -1,6 +1,6 @@
 /*
- * Enrichment: what the site's config says about an event.  For now, which
- * endpoint it calls.  (GeoIP/ASN from libmaxminddb joins here later.)
+ * Enrichment: what the site's config says about an event: which endpoint
+ * it calls, and what the key it presents is.  (GeoIP/ASN from libmaxminddb joins here later.)
  */
 #ifndef KS_ENRICH_H
 #define KS_ENRICH_H
@@ -14,5 +14,15 @@
  * path from a stranger is a probe of the endpoint too.  -1 if none.
  */
 void	enrich_endpoint(const struct config *, struct event *ev);
+
+struct keyreg;
+/*
+ * Sets keysentry.key.state (and .name) from the presented fingerprint:
+ * a canary anywhere; registered for another environment; the state of
+ * its generation; unknown; or, where the source sees keys and the
+ * endpoint takes one, missing.  After enrich_endpoint().
+ */
+void	enrich_key(const struct config *, const struct keyreg *,
+	    struct event *ev);
 
 #endif

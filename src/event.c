@@ -19,7 +19,24 @@ static const struct ev_field_info fields[] = {
 	{ EVF_USER_AGENT,	"user_agent.original",		EVT_STRING },
 	{ EVF_ENDPOINT,		"keysentry.endpoint",		EVT_STRING },
 	{ EVF_KEY_FP,		"keysentry.key.fingerprint",	EVT_STRING },
+	{ EVF_KEY_STATE,	"keysentry.key.state",		EVT_STRING },
+	{ EVF_KEY_NAME,		"keysentry.key.name",		EVT_STRING },
 };
+
+static const char *key_states[] = {
+	[EKS_NONE] = "", [EKS_MISSING] = "missing",
+	[EKS_CURRENT] = "current", [EKS_NEXT] = "next",
+	[EKS_RETIRED] = "retired", [EKS_REVOKED] = "revoked",
+	[EKS_CANARY] = "canary", [EKS_UNKNOWN] = "unknown",
+	[EKS_WRONG_ENV] = "wrong-environment",
+};
+
+const char *
+event_key_state_name(int st)
+{
+	return st >= 0 && (size_t)st < sizeof(key_states) /
+	    sizeof(key_states[0]) ? key_states[st] : "";
+}
 
 const struct ev_field_info *
 event_field_lookup(const char *name)
@@ -58,6 +75,8 @@ event_clear(struct event *ev)
 	ev->path[0] = '\0';
 	ev->user_agent[0] = '\0';
 	ev->key_fp[0] = '\0';
+	ev->key_state = EKS_NONE;
+	ev->key_index = -1;
 }
 
 static int

@@ -24,6 +24,17 @@
 #define EV_HAS_STATUS	0x0004	/* status is set */
 #define EV_HAS_PORT	0x0008	/* src_port is set */
 #define EV_TRUNCATED	0x0010	/* a string field was cut to its cap */
+#define EV_KEY_SEEN	0x0020	/* the source sees keys (the wire): no
+				   fingerprint means none was presented */
+
+/* What the presented key is to this monitor (keysentry.key.state). */
+enum ev_key_state {
+	EKS_NONE = 0,		/* not known (a log without keys) */
+	EKS_MISSING,		/* no key presented */
+	EKS_CURRENT, EKS_NEXT, EKS_RETIRED, EKS_REVOKED, EKS_CANARY,
+	EKS_UNKNOWN,		/* registered nowhere */
+	EKS_WRONG_ENV		/* registered for another environment */
+};
 
 struct event {
 	int64_t		ts;		/* event time, UTC ns since the epoch */
@@ -38,6 +49,8 @@ struct event {
 	char		path[EV_PATH_MAX];	/* normalised, without query */
 	char		user_agent[EV_UA_MAX];	/* User-Agent, "" if absent */
 	char		key_fp[EV_FP_MAX];	/* presented key, "" if unknown */
+	uint8_t		key_state;	/* enum ev_key_state */
+	int16_t		key_index;	/* config keys[], -1: none */
 };
 
 /*
@@ -54,6 +67,8 @@ enum ev_field {
 	EVF_USER_AGENT,		/* user_agent.original */
 	EVF_ENDPOINT,		/* keysentry.endpoint */
 	EVF_KEY_FP,		/* keysentry.key.fingerprint */
+	EVF_KEY_STATE,		/* keysentry.key.state */
+	EVF_KEY_NAME,		/* keysentry.key.name */
 	EVF_COUNT_
 };
 
@@ -68,6 +83,9 @@ struct ev_field_info {
 /* Looks a field up by its public name; NULL if unknown. */
 const struct ev_field_info *event_field_lookup(const char *name);
 const struct ev_field_info *event_field_info(enum ev_field id);
+
+/* "current", "wrong-environment"...; "" for EKS_NONE. */
+const char	*event_key_state_name(int);
 
 /* Resets an event to "nothing known". */
 void	event_clear(struct event *ev);

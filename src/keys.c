@@ -3,8 +3,10 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "keys.h"
 #include "util.h"
 
@@ -84,4 +86,68 @@ keys_looks_right(const char *key, size_t len, char *why, size_t whylen)
 	else
 		return 1;
 	return 0;
+}
+
+struct keyreg_entry {
+	const char		*fp;
+	size_t			 key;
+	const struct key_gen	*gen;
+};
+
+struct keyreg {
+	struct keyreg_entry	*e;
+	size_t			 n;
+};
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct keyreg_entry *)a)->fp,
+	    ((const struct keyreg_entry *)b)->fp);
+}
+
+struct keyreg *
+keyreg_new(const struct config *cfg)
+{
+	struct keyreg	*r = ks_xcalloc(1, sizeof(*r));
+	size_t		 i, j, n = 0;
+
+	for (i = 0; i < cfg->nkeys; i++)
+		n += cfg->keys[i].ngens;
+	r->e = ks_xcalloc(n + 1, sizeof(*r->e));
+	for (i = 0; i < cfg->nkeys; i++)
+		for (j = 0; j < cfg->keys[i].ngens; j++) {
+			r->e[r->n].fp = cfg->keys[i].gens[j].fp;
+			r->e[r->n].key = i;
+			r->e[r->n].gen = &cfg->keys[i].gens[j];
+			r->n++;
+		}
+	qsort(r->e, r->n, sizeof(*r->e), entry_cmp);
+	return r;
+}
+
+void
+keyreg_free(struct keyreg *r)
+{
+	if (r == NULL)
+		return;
+	free(r->e);
+	free(r);
+}
+
+int
+keyreg_lookup(const struct keyreg *r, const char *fp, size_t *key,
+    const struct key_gen **gen)
+{
+	struct keyreg_entry	 want, *e;
+
+	if (r == NULL || r->n == 0)
+		return 0;
+	want.fp = fp;
+	e = bsearch(&want, r->e, r->n, sizeof(*r->e), entry_cmp);
+	if (e == NULL)
+		return 0;
+	*key = e->key;
+	*gen = e->gen;
+	return 1;
 }

@@ -8,6 +8,11 @@
 #define KS_KEYS_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct key_conf;
+struct key_gen;
 
 #define KEYS_FP_LEN	23		/* "sha256:" + 16 hex digits */
 
@@ -34,5 +39,17 @@ size_t	keys_trim_input(const char *buf, size_t len);
  */
 int	keys_looks_right(const char *key, size_t len, char *why,
 	    size_t whylen);
+
+/*
+ * The registry: every registered fingerprint of the config, for the
+ * lookup each keyed event needs (a sorted array: keys are few).
+ */
+struct keyreg;
+
+struct keyreg	*keyreg_new(const struct config *);
+void		 keyreg_free(struct keyreg *);
+/* The key and generation a fingerprint belongs to; 0 if none. */
+int		 keyreg_lookup(const struct keyreg *, const char *fp,
+		    size_t *key, const struct key_gen **gen);
 
 #endif

@@ -1350,6 +1350,13 @@ field_value(const struct event *ev, enum ev_field f, const struct config *cfg,
 	case EVF_KEY_FP:
 		v->s = ev->key_fp;
 		break;
+	case EVF_KEY_STATE:
+		v->s = event_key_state_name(ev->key_state);
+		break;
+	case EVF_KEY_NAME:
+		v->s = ev->key_index >= 0 && (size_t)ev->key_index <
+		    cfg->nkeys ? cfg->keys[ev->key_index].name : "";
+		break;
 	default:
 		return;
 	}

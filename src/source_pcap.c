@@ -176,6 +176,9 @@ pcsrc_event(const struct wire_exchange *x, uint32_t input, uint64_t seq,
 	ev->line = seq;
 	ev->input = input;
 	ev->flags = EV_HAS_TIME | EV_HAS_SRC | EV_HAS_STATUS | EV_HAS_PORT;
+	/* a whole request head: no fingerprint means no key was there */
+	if (!x->after_gap)
+		ev->flags |= EV_KEY_SEEN;
 	ev->status = x->status;
 	ev->src = x->client;
 	ev->src_port = x->cport;

@@ -148,6 +148,59 @@ START_TEST(invalid_utf8_is_repaired)
 }
 END_TEST
 
+/* The key by fingerprint, its state and name: in the alert (from the
+ * tripping event) and in each piece of evidence. */
+START_TEST(key_fields)
+{
+	static struct evidence	 ev;
+	static const char	*names[] = { "wire" };
+	struct key_conf		 k = { .name = "CIAM_RELOAD_API_KEY" };
+	struct config		 cfg;
+	struct alert_ctx	 ctx = { "mon-1", names, 1, &cfg };
+	struct alert		 al;
+	struct event		 e;
+	json_t			*o, *evj;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.keys = &k;
+	cfg.nkeys = 1;
+	event_clear(&e);
+	e.ts = 1790000000 * S;
+	e.flags = EV_HAS_STATUS;
+	e.status = 401;
+	event_set_path(&e, "/r", 2);
+	ks_strlcpy(e.key_fp, "sha256:00000000000000a0", sizeof(e.key_fp));
+	e.key_state = EKS_RETIRED;
+	e.key_index = 0;
+	evidence_from_event(&ev, &e);
+	memset(&al, 0, sizeof(al));
+	al.rule = &rule;
+	al.ts = e.ts;
+	al.trigger = &ev;
+	al.evidence = &ev;
+	al.nevidence = 1;
+	o = alert_to_json(&al, &ctx);
+	ck_assert_str_eq(str_at(o, "keysentry.key.fingerprint"),
+	    "sha256:00000000000000a0");
+	ck_assert_str_eq(str_at(o, "keysentry.key.state"), "retired");
+	ck_assert_str_eq(str_at(o, "keysentry.key.name"),
+	    "CIAM_RELOAD_API_KEY");
+	evj = json_array_get(json_object_get(json_object_get(o, "keysentry"),
+	    "evidence"), 0);
+	ck_assert_str_eq(str_at(evj, "keysentry.key.state"), "retired");
+	ck_assert_str_eq(str_at(evj, "keysentry.key.fingerprint"),
+	    "sha256:00000000000000a0");
+	json_decref(o);
+	/* nothing known of a key: no keysentry.key at all */
+	event_clear(&e);
+	evidence_from_event(&ev, &e);
+	o = alert_to_json(&al, &ctx);
+	ck_assert_ptr_null(json_object_get(json_object_get(o, "keysentry"),
+	    "key"));
+	json_decref(o);
+}
+END_TEST
+
 static Suite *
 alert_suite(void)
 {
@@ -155,6 +208,7 @@ alert_suite(void)
 	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, ecs_fields);
+	tcase_add_test(tc, key_fields);
 	tcase_add_test(tc, id_is_stable_and_distinct);
 	tcase_add_test(tc, invalid_utf8_is_repaired);
 	suite_add_tcase(s, tc);
