@@ -114,6 +114,13 @@ evidence_json(const struct evidence *e, const struct alert_ctx *ctx)
 	return o;
 }
 
+enum severity
+alert_severity(const struct alert *al)
+{
+	return al->escalated && al->rule->escalates ?
+	    al->rule->escalate_severity : al->rule->severity;
+}
+
 /* A stable id: the same alert from the same input has the same id. */
 void
 alert_id(const struct alert *al, char out[33])
@@ -151,7 +158,8 @@ alert_to_json(const struct alert *al, const struct alert_ctx *ctx)
 	jset(o, "event.id", json_string(id));
 	jset(o, "event.module", json_string("keysentry"));
 	jset(o, "event.dataset", json_string("keysentry.alert"));
-	jset(o, "event.severity", json_integer(severity_number(r->severity)));
+	jset(o, "event.severity", json_integer(severity_number(
+	    alert_severity(al))));
 
 	jset(o, "rule.id", json_string(r->id));
 	jset(o, "rule.name", jstr(r->name));
@@ -189,7 +197,8 @@ alert_to_json(const struct alert *al, const struct alert_ctx *ctx)
 	jset(o, "observer.version", json_string(PACKAGE_VERSION));
 
 	jset(o, "keysentry.schema_version", json_integer(ALERT_SCHEMA_VERSION));
-	jset(o, "keysentry.severity", json_string(severity_name(r->severity)));
+	jset(o, "keysentry.severity", json_string(severity_name(
+	    alert_severity(al))));
 	if (al->endpoint != NULL)
 		jset(o, "keysentry.endpoint", json_string(al->endpoint->name));
 	jset(o, "keysentry.aggregate", json_string(agg_type_name(r->agg)));

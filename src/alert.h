@@ -45,6 +45,7 @@ struct alert {
 	const char			*source;	/* log.file.path, or NULL */
 	const char			*store;		/* keysentry.store, or NULL */
 	const char			*interface;	/* a capture's, or NULL */
+	int				 escalated;	/* rule's escalate severity */
 	int64_t				 ts;		/* tripping event */
 	uint64_t			 count;
 	int64_t				 first_seen, last_seen;
@@ -67,6 +68,8 @@ struct alert_ctx {
 };
 
 void	evidence_from_event(struct evidence *, const struct event *);
+/* The alert's severity: the rule's, or its escalation's. */
+enum severity	alert_severity(const struct alert *);
 /* The alert's stable event.id (32 hex digits and a NUL). */
 void	alert_id(const struct alert *, char out[33]);
 /* Returns a new reference; caller frees with json_decref(). */

@@ -88,6 +88,7 @@ struct dop {
 	/* the group's values: key + voff[i], vlen[i] bytes */
 	uint16_t			 voff[RULE_MAX_GROUP];
 	uint16_t			 vlen[RULE_MAX_GROUP];
+	int				 escalated;	/* rule.escalate matched */
 	size_t				 klen;
 	char				 key[];		/* group key */
 };
@@ -252,6 +253,7 @@ dop_new(struct detect *dt, const struct rule_inst *in, struct evctx *cx)
 	char		 key[KEY_MAX];
 	uint16_t	 voff[RULE_MAX_GROUP], vlen[RULE_MAX_GROUP];
 	size_t		 i, n, klen;
+	int		 esc;
 
 	klen = dt->prefixlen[in->index];
 	memcpy(key, dt->prefix[in->index], klen);
@@ -265,8 +267,19 @@ dop_new(struct detect *dt, const struct rule_inst *in, struct evctx *cx)
 		vlen[i] = (uint16_t)n;
 		klen += n;
 	}
+	/*
+	 * An escalated event (a retired key that was accepted) is a group
+	 * of its own: a lower alert's cooldown does not hold it back.
+	 */
+	esc = in->rule->escalates && selection_match(&in->escalate, cx->ev,
+	    dt->cfg);
+	if (esc && klen + 2 < KEY_MAX) {
+		key[klen++] = '\037';
+		key[klen++] = '!';
+	}
 	key[klen] = '\0';
 	op = ks_xmalloc(sizeof(*op) + klen + 1);
+	op->escalated = esc;
 	op->dt = dt;
 	op->snap = NULL;
 	op->nsnap = 0;
@@ -398,6 +411,7 @@ emit(struct detect *dt, struct dop *op, struct gstate *g)
 	    &dt->cfg->endpoints[op->in->endpoint] : NULL;
 	al.ts = op->ev.ts;
 	al.trigger = &op->ev;
+	al.escalated = op->escalated;
 	al.ngroup = r->ngroup;
 	for (i = 0; i < r->ngroup; i++) {
 		memcpy(values[i], op->key + op->voff[i], op->vlen[i]);

@@ -380,7 +380,7 @@ cmd_check(int argc, char **argv)
 	printf("  rules: %zu loaded, %zu enabled, %zu endpoint bindings\n",
 	    ruleset_nfile_rules(rs), enabled, rs->ninsts);
 	for (i = 0; i < rs->nrules; i++)
-		printf("    %-28s %-8s %-9s %s%s\n", rs->rules[i].id,
+		printf("    %-30s %-8s %-9s %s%s\n", rs->rules[i].id,
 		    severity_name(rs->rules[i].severity),
 		    rs->rules[i].builtin ? "-" : agg_type_name(rs->rules[i].agg),
 		    rs->rules[i].builtin ? "(built in, keysentry run) " : "",

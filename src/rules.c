@@ -23,8 +23,9 @@
 static const char *rule_keys[] = {
 	"id", "version", "name", "description", "severity", "endpoints",
 	"match", "not", "group_by", "aggregate", "cooldown", "runbook", "tags",
-	"enabled", NULL
+	"enabled", "escalate", NULL
 };
+static const char *escalate_keys[] = { "match", "severity", NULL };
 static const char *agg_keys[] = {
 	"type", "window", "threshold", "field", "first", "then", NULL
 };
@@ -74,6 +75,7 @@ static const struct {
 struct proto {
 	struct rule		 rule;
 	const struct ydoc_node	*match, *not, *first, *then, *endpoints;
+	const struct ydoc_node	*escalate;	/* its match */
 	struct ydoc		*doc;		/* owner of the nodes */
 	int			 ok;
 };
@@ -286,6 +288,49 @@ check_selection_shape(struct ydiag *d, const struct ydoc_node *n,
 		ydoc_want(d, n, YDOC_MAP, what);
 }
 
+/* escalate: {match: {...}, severity: critical} */
+static void
+parse_escalate(struct ydiag *d, struct proto *p, const struct ydoc_node *v)
+{
+	struct rule		*r = &p->rule;
+	const struct ydoc_node	*sv;
+	const char		*s;
+
+	if (ydoc_want(d, v, YDOC_MAP, "escalate") == -1 ||
+	    ydoc_check_keys(d, v, escalate_keys, "escalate") == -1) {
+		p->ok = 0;
+		return;
+	}
+	if (r->agg != AGG_NONE) {
+		ydiag_add(d, v, "escalate applies to rules without an aggregate");
+		p->ok = 0;
+		return;
+	}
+	sv = ydoc_get(v, "severity");
+	if ((s = ydoc_str(d, sv ? sv : v, "escalate severity")) == NULL ||
+	    severity_parse(s) < 0) {
+		if (s != NULL)
+			ydiag_add(d, sv, "severity must be info, low, medium, "
+			    "high or critical");
+		p->ok = 0;
+		return;
+	}
+	r->escalate_severity = (enum severity)severity_parse(s);
+	if (r->escalate_severity <= r->severity) {
+		ydiag_add(d, sv, "escalate severity must be above the rule's "
+		    "(%s)", severity_name(r->severity));
+		p->ok = 0;
+	}
+	p->escalate = ydoc_get(v, "match");
+	if (p->escalate == NULL || ydoc_is_null(p->escalate)) {
+		ydiag_add(d, v, "escalate needs a match");
+		p->ok = 0;
+		return;
+	}
+	check_selection_shape(d, p->escalate, "escalate match");
+	r->escalates = 1;
+}
+
 static void
 parse_rule(struct loader *L, struct ydiag *d, struct ydoc *doc,
     const struct ydoc_node *n)
@@ -410,6 +455,8 @@ parse_rule(struct loader *L, struct ydiag *d, struct ydoc *doc,
 		parse_group_by(d, p, v);
 	if ((v = ydoc_get(n, "aggregate")) != NULL)
 		parse_aggregate(L, d, p, v);
+	if ((v = ydoc_get(n, "escalate")) != NULL)
+		parse_escalate(d, p, v);
 	validate_selections(d, p);
 }
 
@@ -844,7 +891,7 @@ validate_selections(struct ydiag *d, struct proto *p)
 	struct endpoint_conf	 stand_in = { "endpoint", "POST", "/", NULL,
 				    &any, 1, NULL, 0, { NULL, 0 } };
 	struct ccx		 cx = { d, &stand_in };
-	const struct ydoc_node	*sels[4], *n;
+	const struct ydoc_node	*sels[5], *n;
 	struct selection	 sel;
 	size_t			 i, j, before = d->total;
 
@@ -856,7 +903,8 @@ validate_selections(struct ydiag *d, struct proto *p)
 	sels[1] = p->not;
 	sels[2] = p->first ? ydoc_get(p->first, "match") : NULL;
 	sels[3] = p->then ? ydoc_get(p->then, "match") : NULL;
-	for (i = 0; i < 4; i++) {
+	sels[4] = p->escalate;
+	for (i = 0; i < 5; i++) {
 		if ((n = sels[i]) == NULL || ydoc_is_null(n))
 			continue;
 		if (n->type == YDOC_SEQ) {
@@ -884,6 +932,7 @@ inst_free(struct rule_inst *in)
 	free(in->nots);
 	selection_free(&in->first);
 	selection_free(&in->then);
+	selection_free(&in->escalate);
 }
 
 /*
@@ -944,6 +993,11 @@ compile_inst(struct loader *L, struct ydiag *d, struct proto *p,
 			bad = 1;
 		}
 	}
+	if (rule->escalates) {
+		rc = compile_selection(&cx, p->escalate, &in.escalate);
+		bad |= rc == EXPAND_ERR;
+		empty |= rc == EXPAND_EMPTY;
+	}
 	if (bad || empty) {
 		inst_free(&in);
 		if (!bad && ep != NULL)
@@ -989,13 +1043,37 @@ apply_override(struct loader *L, struct rule *r)
 		r->threshold = (unsigned int)o->threshold;
 }
 
+/* Does every event the selection matches present a key? */
+static int
+needs_key(const struct selection *sel)
+{
+	size_t i;
+
+	for (i = 0; i < sel->n; i++) {
+		const struct cond *c = &sel->conds[i];
+		if ((c->field == EVF_KEY_FP || c->field == EVF_KEY_STATE ||
+		    c->field == EVF_KEY_NAME) && (c->op != OP_EXISTS ||
+		    c->exists))
+			return 1;
+	}
+	return 0;
+}
+
 static void
 compute_fastpath(struct ruleset *rs, const struct config *cfg)
 {
-	size_t		 e;
+	size_t		 e, i;
 	const char	*path, *last;
 
-	rs->fastpath = rs->nany == 0;
+	/*
+	 * A rule for every event (endpoints: none) could match any line,
+	 * unless it needs a presented key: log lines carry none (only the
+	 * wire's events do, and they do not pass through the fast path).
+	 */
+	rs->fastpath = 1;
+	for (i = 0; i < rs->nany; i++)
+		if (!needs_key(&rs->insts[rs->any[i]].match))
+			rs->fastpath = 0;
 	for (e = 0; e < rs->nendpoints; e++) {
 		if (rs->nby_ep[e] == 0)
 			continue;

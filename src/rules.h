@@ -81,6 +81,10 @@ struct rule {
 	enum ev_field	 group_by[RULE_MAX_GROUP];
 	size_t		 ngroup;
 	int		 builtin;	/* defined in code, not in a file */
+	/* escalate: events that also match it raise this severity, in a
+	   cooldown of their own (AGG_NONE rules) */
+	int		 escalates;
+	enum severity	 escalate_severity;
 };
 
 /* A rule bound to one endpoint (or to none: every event). */
@@ -91,6 +95,7 @@ struct rule_inst {
 	struct selection	*nots;		/* any match vetoes */
 	size_t			 nnots;
 	struct selection	 first, then;	/* AGG_SEQUENCE: A, then B */
+	struct selection	 escalate;	/* rule.escalates */
 	size_t			 index;		/* in ruleset->insts */
 };
 

@@ -61,9 +61,13 @@ START_TEST(shipped_rules_load)
 	struct config	*c = test_config();
 	struct ydiag	 d;
 	struct ruleset	*rs;
-	const char	*ids[] = { "reload-401-burst", "reload-401-distributed",
-			    "reload-guess-success", "reload-rate",
-			    "reload-unexpected-source" };
+	const char	*ids[] = { "key-canary-use",
+			    "key-current-unexpected-source", "key-retired-use",
+			    "key-revoked-use", "key-unknown",
+			    "key-wrong-environment", "reload-401-burst",
+			    "reload-401-distributed", "reload-guess-success",
+			    "reload-rate", "reload-unexpected-source" };
+	const struct rule *r;
 	size_t		 i;
 
 	free(c->rules[0]);
@@ -71,46 +75,63 @@ START_TEST(shipped_rules_load)
 	ydiag_init(&d, "rules");
 	rs = ruleset_load(c, &d);
 	ck_assert_msg(rs != NULL, "%s", d.n ? d.msgs[0] : "?");
-	ck_assert_uint_eq(ruleset_nfile_rules(rs), 5);
-	ck_assert_uint_eq(rs->nrules, 10);	/* and the five built in */
-	for (i = 0; i < 5; i++)
+	ck_assert_uint_eq(ruleset_nfile_rules(rs), 11);
+	ck_assert_uint_eq(rs->nrules, 16);	/* and the five built in */
+	for (i = 0; i < 11; i++)
 		ck_assert_str_eq(rs->rules[i].id, ids[i]);	/* name order */
-	ck_assert(rs->rules[5].builtin);
-	ck_assert_str_eq(rs->rules[5].id, "source-silent");
-	ck_assert_int_eq(rs->rules[5].severity, SEV_HIGH);
-	ck_assert_str_eq(rs->rules[6].id, "source-resumed");
-	ck_assert_int_eq(rs->rules[6].severity, SEV_INFO);
-	ck_assert_str_eq(rs->rules[7].id, "store-degraded");
-	ck_assert_int_eq(rs->rules[7].severity, SEV_HIGH);
-	ck_assert_str_eq(rs->rules[8].id, "store-recovered");
-	ck_assert_int_eq(rs->rules[8].severity, SEV_INFO);
+	ck_assert(rs->rules[11].builtin);
+	ck_assert_str_eq(rs->rules[11].id, "source-silent");
+	ck_assert_int_eq(rs->rules[11].severity, SEV_HIGH);
+	ck_assert_str_eq(rs->rules[12].id, "source-resumed");
+	ck_assert_int_eq(rs->rules[12].severity, SEV_INFO);
+	ck_assert_str_eq(rs->rules[13].id, "store-degraded");
+	ck_assert_int_eq(rs->rules[13].severity, SEV_HIGH);
+	ck_assert_str_eq(rs->rules[14].id, "store-recovered");
+	ck_assert_int_eq(rs->rules[14].severity, SEV_INFO);
 	/* a count over a window, so that overrides of both apply */
-	ck_assert_str_eq(rs->rules[9].id, "capture-drops");
-	ck_assert_int_eq(rs->rules[9].severity, SEV_HIGH);
-	ck_assert_int_eq(rs->rules[9].agg, AGG_COUNT);
-	ck_assert_int_eq(rs->rules[9].threshold, 1);
-	ck_assert_int_eq(rs->rules[9].window, 60 * INT64_C(1000000000));
-	ck_assert_int_eq(rs->rules[9].cooldown, 600 * INT64_C(1000000000));
-	/* unexpected-source needs allowed_sources: jwks has none */
-	ck_assert_uint_eq(rs->ninsts, 9);
-	ck_assert_uint_eq(rs->nby_ep[0], 5);
-	ck_assert_uint_eq(rs->nby_ep[1], 4);
-	ck_assert_uint_eq(rs->nwarnings, 1);
+	ck_assert_str_eq(rs->rules[15].id, "capture-drops");
+	ck_assert_int_eq(rs->rules[15].severity, SEV_HIGH);
+	ck_assert_int_eq(rs->rules[15].agg, AGG_COUNT);
+	ck_assert_int_eq(rs->rules[15].threshold, 1);
+	ck_assert_int_eq(rs->rules[15].window, 60 * INT64_C(1000000000));
+	ck_assert_int_eq(rs->rules[15].cooldown, 600 * INT64_C(1000000000));
+	/*
+	 * The two that need allowed_sources skip jwks, which has none;
+	 * key-canary-use is for every event (one instance, any endpoint).
+	 */
+	ck_assert_uint_eq(rs->ninsts, 19);
+	ck_assert_uint_eq(rs->nby_ep[0], 10);
+	ck_assert_uint_eq(rs->nby_ep[1], 8);
+	ck_assert_uint_eq(rs->nany, 1);
+	ck_assert_uint_eq(rs->nwarnings, 2);
 	ck_assert_ptr_nonnull(strstr(rs->warnings[0],
+	    "key-current-unexpected-source does not apply to endpoint "
+	    "jwks-refresh"));
+	ck_assert_ptr_nonnull(strstr(rs->warnings[1],
 	    "reload-unexpected-source does not apply to endpoint "
 	    "jwks-refresh"));
+	/* a rule for every event that needs a key keeps the fast path */
 	ck_assert(rs->fastpath);
 	ck_assert_uint_eq(rs->nneedles, 2);
 	ck_assert_str_eq(rs->needles[0], "/reload");
 	ck_assert_str_eq(rs->needles[1], "/refresh");
-	ck_assert_int_eq(rs->rules[0].threshold, 5);
-	ck_assert_int_eq(rs->rules[0].window, 60 * INT64_C(1000000000));
-	ck_assert_int_eq(rs->rules[0].agg, AGG_COUNT);
-	ck_assert_int_eq(rs->rules[1].agg, AGG_DISTINCT);
-	ck_assert_int_eq(rs->rules[2].agg, AGG_SEQUENCE);
-	ck_assert_int_eq(rs->rules[4].agg, AGG_NONE);
-	ck_assert_int_eq(rs->rules[4].severity, SEV_CRITICAL);
-	ck_assert_int_eq(rs->rules[4].cooldown, 600 * INT64_C(1000000000));
+	r = ruleset_rule(rs, "reload-401-burst");
+	ck_assert_int_eq(r->threshold, 5);
+	ck_assert_int_eq(r->window, 60 * INT64_C(1000000000));
+	ck_assert_int_eq(r->agg, AGG_COUNT);
+	ck_assert_int_eq(ruleset_rule(rs, "reload-401-distributed")->agg,
+	    AGG_DISTINCT);
+	ck_assert_int_eq(ruleset_rule(rs, "reload-guess-success")->agg,
+	    AGG_SEQUENCE);
+	r = ruleset_rule(rs, "reload-unexpected-source");
+	ck_assert_int_eq(r->agg, AGG_NONE);
+	ck_assert_int_eq(r->severity, SEV_CRITICAL);
+	ck_assert_int_eq(r->cooldown, 600 * INT64_C(1000000000));
+	r = ruleset_rule(rs, "key-retired-use");
+	ck_assert_int_eq(r->severity, SEV_HIGH);
+	ck_assert(r->escalates);
+	ck_assert_int_eq(r->escalate_severity, SEV_CRITICAL);
+	ck_assert_int_eq(ruleset_rule(rs, "key-unknown")->severity, SEV_MEDIUM);
 	ruleset_free(rs);
 	ydiag_free(&d);
 	config_free(c);
@@ -330,6 +351,21 @@ START_TEST(errors)
 	want_error(HEAD "colour: red\n", "rule: unknown key \"colour\"");
 	want_error(HEAD "---\n" HEAD, "rule id \"t\" is already defined");
 	want_error(HEAD "match: [1, 2]\n", "match must be a mapping");
+	/* escalate: only above the rule's severity, only without an
+	   aggregate, with a match */
+	want_error(HEAD "match: {url.path: /a}\nescalate: {match: "
+	    "{http.response.status_code: 200}, severity: low}\n",
+	    "escalate severity must be above the rule's (low)");
+	want_error(HEAD "match: {url.path: /a}\nescalate: {severity: high}\n",
+	    "escalate needs a match");
+	want_error(HEAD "match: {url.path: /a}\nescalate: {match: {x.y: 1}, "
+	    "severity: high}\n", "unknown field \"x.y\"");
+	want_error(HEAD "match: {url.path: /a}\nescalate: {match: "
+	    "{url.path: /b}, severity: high, when: now}\n",
+	    "escalate: unknown key \"when\"");
+	want_error(HEAD "endpoints: all\naggregate: {type: count, window: 1m, "
+	    "threshold: 5}\nescalate: {match: {url.path: /b}, severity: "
+	    "high}\n", "escalate applies to rules without an aggregate");
 }
 END_TEST
 

@@ -14,7 +14,9 @@ segments, sends some out of order and some twice, tags some frames with
 a VLAN (Ethernet) and starts the capture in the middle of the first
 connection; the exchanges stay the same.  --key puts VALUE in an
 X-Reload-Api-Key header of every request, --bearer in an Authorization:
-Bearer header (tests give fake values, made up as they run).
+Bearer header (tests give fake values, made up as they run); a line's own
+"key" or "bearer" field does the same for its request alone ("" for
+none), and is not otherwise part of the traffic.
 """
 
 import argparse
@@ -92,10 +94,12 @@ def main():
         cport = 20000 + (i * 7919) % 40000
         cs, ss = rng.randrange(1 << 32), rng.randrange(1 << 32)
         extra = ""
-        if a.key:
-            extra += "X-Reload-Api-Key: %s\r\n" % a.key
-        if a.bearer:
-            extra += "Authorization: Bearer %s\r\n" % a.bearer
+        key = rec.get("key", a.key)
+        bearer = rec.get("bearer", a.bearer)
+        if key:
+            extra += "X-Reload-Api-Key: %s\r\n" % key
+        if bearer:
+            extra += "Authorization: Bearer %s\r\n" % bearer
         req = ("%s %s HTTP/1.1\r\nHost: sidecar:3110\r\nUser-Agent: %s\r\n"
                "%sContent-Length: 0\r\n\r\n" % (rec["method"], rec["path"],
                                                 rec.get("user_agent", "-"),

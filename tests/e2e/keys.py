@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Key lifecycle end to end: fake keys made at random as the test runs,
+registered by the fingerprints `keysentry fingerprint` gives, presented
+on the wire (a capture written by pcapgen.py), replayed.
+
+    keys.py rules DIR     every key-* rule that a presented key trips, with
+                          its severity and keysentry.key.state, and none
+                          that it must not; a retired key accepted after
+                          a rejected one is not held back by the first
+                          alert's cooldown; a 401 burst names the cause;
+                          the same traffic as a log (no keys) raises no
+                          key-* alert; no key byte in any output.
+
+Environment: KS (the binary), KS_SRCDIR.
+"""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+
+SRC = os.environ.get("KS_SRCDIR", os.path.join(os.path.dirname(__file__),
+                                               "..", ".."))
+KS = os.environ.get("KS", os.path.join(SRC, "src", "keysentry"))
+PY = sys.executable
+RELOAD = "/internal/kratos/reload"
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def fingerprint(key):
+    r = subprocess.run([KS, "fingerprint"], input=key, capture_output=True,
+                       text=True, check=True)
+    if r.stderr:
+        fail("a warning for a key made like openssl rand -hex 32: " +
+             r.stderr)
+    return r.stdout.strip()
+
+
+def line(t, ip, status, key=None, path=RELOAD, method="POST"):
+    rec = {"time": "2026-11-20T08:%s" % t, "remote_addr": ip,
+           "method": method, "path": path, "status": status,
+           "user_agent": "athena/1.0"}
+    if key is not None:
+        rec["key"] = key
+    return rec
+
+
+def scenario_rules(d):
+    keys = {k: secrets.token_hex(32) for k in
+            ("cur", "next", "ret", "rev", "can", "dev", "unk")}
+    fp = {k: fingerprint(v) for k, v in keys.items()}
+    conf = os.path.join(d, "k.yml")
+    with open(conf, "w") as f:
+        f.write("""rules: [%s/rules]
+endpoints:
+  - name: kratos-reload
+    method: POST
+    path: %s
+    key_header: X-Reload-Api-Key
+    allowed_sources: [10.89.1.10/32]
+this_environment: prod
+keys:
+  - name: CIAM_RELOAD_API_KEY
+    environment: prod
+    generations:
+      - {fingerprint: "%s", state: current, created: 2026-09-01}
+      - {fingerprint: "%s", state: next, created: 2026-11-19}
+      - {fingerprint: "%s", state: retired, retired: 2026-09-01}
+      - {fingerprint: "%s", state: revoked, revoked: 2026-06-12}
+      - {fingerprint: "%s", state: canary}
+  - name: CIAM_RELOAD_API_KEY
+    environment: dev
+    generations:
+      - {fingerprint: "%s", state: current, created: 2026-10-01}
+""" % (SRC, RELOAD, fp["cur"], fp["next"], fp["ret"], fp["rev"], fp["can"],
+            fp["dev"]))
+    k = keys
+    recs = [
+        line("00:00.000Z", "10.89.1.10", 200, k["cur"]),   # as it should be
+        line("00:10.000Z", "10.89.1.10", 200, k["next"]),  # a rotation
+        line("01:00.000Z", "10.89.1.10", 401, k["ret"]),   # old copy, refused
+        line("02:00.000Z", "10.89.1.10", 200, k["ret"]),   # ... and accepted
+        line("03:00.000Z", "10.89.1.67", 401, k["rev"]),
+        line("04:00.000Z", "10.89.1.68", 404, k["can"],
+             path="/internal/kratos/status", method="GET"),
+        line("05:00.000Z", "10.89.1.69", 401, k["dev"]),
+        line("06:00.000Z", "10.89.1.71", 200, k["cur"]),
+        line("07:00.000Z", "10.89.1.10", 401, ""),          # no key at all
+    ]
+    # a burst of guesses: five unknown keys from one source
+    for i in range(5):
+        recs.append(line("08:0%d.000Z" % i, "10.89.1.80", 401, k["unk"]))
+    log = os.path.join(d, "keys.log")
+    with open(log, "w") as f:
+        for r in recs:
+            f.write(json.dumps(r) + "\n")
+    pcap = os.path.join(d, "keys.pcap")
+    subprocess.run([PY, os.path.join(SRC, "tests/gen/pcapgen.py"), "--log",
+                    log, "--pcap", pcap, "--seed", "11", "--messy"],
+                   check=True)
+    out = os.path.join(d, "alerts.jsonl")
+    err = os.path.join(d, "replay.err")
+    with open(err, "w") as e:
+        subprocess.run([KS, "replay", "-c", conf, "-o", out, pcap],
+                       stderr=e, check=True)
+    alerts = [json.loads(x) for x in open(out)]
+    got = sorted((a["rule"]["id"], a["source"]["ip"],
+                  a["keysentry"]["severity"],
+                  a["keysentry"].get("key", {}).get("state"))
+                 for a in alerts)
+    want = sorted([
+        ("key-retired-use", "10.89.1.10", "high", "retired"),
+        ("key-retired-use", "10.89.1.10", "critical", "retired"),
+        ("key-revoked-use", "10.89.1.67", "critical", "revoked"),
+        ("key-canary-use", "10.89.1.68", "critical", "canary"),
+        ("key-wrong-environment", "10.89.1.69", "high", "wrong-environment"),
+        ("key-current-unexpected-source", "10.89.1.71", "critical",
+         "current"),
+        ("key-unknown", "10.89.1.80", "medium", "unknown"),
+        # the endpoint's own rules, each with the key's state
+        ("reload-unexpected-source", "10.89.1.67", "critical", "revoked"),
+        ("reload-unexpected-source", "10.89.1.69", "critical",
+         "wrong-environment"),
+        ("reload-unexpected-source", "10.89.1.71", "critical", "current"),
+        ("reload-unexpected-source", "10.89.1.80", "critical", "unknown"),
+        ("reload-401-burst", "10.89.1.80", "high", "unknown"),
+    ])
+    if got != want:
+        for g in sorted(set(got) ^ set(want)):
+            print(("unexpected: " if g in got else "missing: ") + str(g))
+        fail("the key rules' alerts")
+    for a in alerts:
+        if a["rule"]["id"].startswith("key-") and \
+                a["keysentry"]["key"].get("name") != "CIAM_RELOAD_API_KEY" \
+                and a["keysentry"]["key"]["state"] != "unknown":
+            fail("no key name in %s" % a["rule"]["id"])
+    subprocess.run([PY, os.path.join(SRC, "tests/e2e/alerts.py"), "validate",
+                    os.path.join(SRC, "docs/alert.schema.json"), out],
+                   check=True)
+    # the same traffic as a log knows no keys: no key-* alert
+    plain = os.path.join(d, "plain.log")
+    with open(plain, "w") as f:
+        for r in recs:
+            r = dict(r)
+            r.pop("key", None)
+            f.write(json.dumps(r) + "\n")
+    lout = os.path.join(d, "log-alerts.jsonl")
+    subprocess.run([KS, "replay", "-q", "-c", conf, "-o", lout, plain],
+                   check=True)
+    lrules = [json.loads(x)["rule"]["id"] for x in open(lout)]
+    if any(r.startswith("key-") for r in lrules):
+        fail("key-* alerts from a log without keys: %s" % lrules)
+    if "reload-401-burst" not in lrules:
+        fail("the log replay lost the 401 burst")
+    # no key byte anywhere we wrote (the capture and the log hold them)
+    for name in os.listdir(d):
+        if name in ("keys.pcap", "keys.log"):
+            continue
+        data = open(os.path.join(d, name), "rb").read()
+        for v in keys.values():
+            if v.encode() in data or v[16:48].encode() in data:
+                fail("key material in %s" % name)
+    print("ok: %d alerts: every key-* rule with its severity and state, "
+          "none from a log without keys, no key in any output" % len(alerts))
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] != "rules":
+        sys.exit(__doc__)
+    scenario_rules(sys.argv[2])
+
+
+if __name__ == "__main__":
+    main()
