@@ -133,7 +133,7 @@ alert_id(const struct alert *al, char out[33])
 	o = (size_t)snprintf(buf, sizeof(buf), "%s\037%s\037%s\037%s",
 	    al->rule->id, al->endpoint ? al->endpoint->name : "",
 	    al->source ? al->source : al->store ? al->store :
-	    al->interface ? al->interface : "", ts);
+	    al->interface ? al->interface : al->gen ? al->gen->fp : "", ts);
 	for (i = 0; i < al->ngroup && o < sizeof(buf); i++)
 		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\037%s",
 		    al->group_values[i]);
@@ -189,6 +189,19 @@ alert_to_json(const struct alert *al, const struct alert_ctx *ctx)
 			jset(o, "http.response.status_code",
 			    json_integer(al->trigger->status));
 		key_json(o, al->trigger, ctx);
+	}
+	if (al->key != NULL && al->gen != NULL) {
+		jset(o, "keysentry.key.name", jstr(al->key->name));
+		jset(o, "keysentry.key.fingerprint", json_string(al->gen->fp));
+		jset(o, "keysentry.key.state", json_string("current"));
+		jset(o, "keysentry.key.created", jtime(al->gen->created));
+		jset(o, "keysentry.key.age_days", json_integer(al->key_age /
+		    (86400 * KS_NSEC_PER_SEC)));
+		jset(o, "keysentry.key.max_age_days", json_integer(
+		    al->key->max_age / (86400 * KS_NSEC_PER_SEC)));
+		if (al->key->environment != NULL)
+			jset(o, "keysentry.key.environment",
+			    jstr(al->key->environment));
 	}
 	jset(o, "observer.hostname", jstr(ctx->hostname ? ctx->hostname :
 	    ""));

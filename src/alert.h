@@ -46,6 +46,10 @@ struct alert {
 	const char			*store;		/* keysentry.store, or NULL */
 	const char			*interface;	/* a capture's, or NULL */
 	int				 escalated;	/* rule's escalate severity */
+	/* key-age: the key and its current generation, and how old */
+	const struct key_conf		*key;
+	const struct key_gen		*gen;
+	int64_t				 key_age;	/* ns */
 	int64_t				 ts;		/* tripping event */
 	uint64_t			 count;
 	int64_t				 first_seen, last_seen;

@@ -63,6 +63,7 @@ struct daemon {
 	struct event			*sig[4];
 	struct event			*t_save, *t_stats, *t_silence;
 	struct event			*t_capture;	/* the tick */
+	struct event			*t_keyage;	/* daily */
 	struct dcap			*caps;
 	size_t				 ncaps;
 	struct stats_daemon		 sd;
@@ -490,6 +491,17 @@ on_save(evutil_socket_t fd, short what, void *arg)
 		follow_save(dm->follow);
 }
 
+/* key-age: at start, then once a day, on the wall clock. */
+static void
+on_keyage(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *dm = arg;
+
+	(void)fd;
+	(void)what;
+	engine_key_age(&dm->eng, kstime_now());
+}
+
 static void
 write_stats(struct daemon *dm)
 {
@@ -846,6 +858,13 @@ daemon_run(const struct daemon_opts *o)
 	event_add(dm.t_save, &sec);	/* the first save; then when read */
 	dm.t_stats = event_new(dm.base, -1, EV_PERSIST, on_stats, &dm);
 	arm_stats(&dm);
+	{
+		struct timeval day = { 86400, 0 };
+		dm.t_keyage = event_new(dm.base, -1, EV_PERSIST, on_keyage,
+		    &dm);
+		event_add(dm.t_keyage, &day);
+		engine_key_age(&dm.eng, kstime_now());
+	}
 	log_info("following %zu sources with %zu rules (warm-up after a "
 	    "restart: %" PRId64 " s of events)", cfg->nsources,
 	    dm.eng.rs->nrules, fo.warmup / KS_NSEC_PER_SEC);
@@ -874,6 +893,8 @@ out:
 	close_captures(&dm);
 	if (dm.t_capture != NULL)
 		event_free(dm.t_capture);
+	if (dm.t_keyage != NULL)
+		event_free(dm.t_keyage);
 	resolver_free(dm.resolver);
 	follow_free(dm.follow);
 	if (dm.eng.cfg != NULL)

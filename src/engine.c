@@ -204,6 +204,37 @@ engine_raise(struct engine *e, const struct rule *r, const char *source,
 }
 
 void
+engine_key_age(struct engine *e, int64_t now)
+{
+	const struct rule	*r = ruleset_rule(e->rs, "key-age");
+	const struct key_gen	*g;
+	struct alert		 al;
+	int64_t			 age;
+	size_t			 i;
+	int			 due;
+
+	if (r == NULL || !r->enabled)
+		return;
+	for (i = 0; i < e->cfg->nkeys; i++) {
+		const struct key_conf *k = &e->cfg->keys[i];
+		if (!key_conf_here(e->cfg, k) ||
+		    (due = keys_age(k, now, &g, &age)) == 0)
+			continue;
+		memset(&al, 0, sizeof(al));
+		al.rule = r;
+		al.ts = now;
+		al.count = 1;
+		al.first_seen = g->created;
+		al.last_seen = now;
+		al.escalated = due == 2;
+		al.key = k;
+		al.gen = g;
+		al.key_age = age;
+		on_alert(e, &al);
+	}
+}
+
+void
 engine_raise_alert(struct engine *e, const struct alert *al)
 {
 	if (al->rule != NULL && al->rule->enabled)
@@ -249,6 +280,12 @@ engine_event(struct engine *e, struct event *ev)
 {
 	enrich_endpoint(e->cfg, ev);
 	enrich_key(e->cfg, e->keys, ev);
+	/* a replay: key-age on event time, at the start and every day */
+	if (e->base == NULL && e->cfg->nkeys > 0 && (e->next_age == 0 ||
+	    ev->ts >= e->next_age)) {
+		engine_key_age(e, ev->ts);
+		e->next_age = ev->ts + 86400 * KS_NSEC_PER_SEC;
+	}
 	detect_event(e->dt, ev);
 }
 

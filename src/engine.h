@@ -41,6 +41,7 @@ struct engine {
 	struct alert_ctx	  actx;
 	struct engine_gate	  gate;
 	struct keyreg		 *keys;		/* the config's fingerprints */
+	int64_t			  next_age;	/* replay: next key-age look */
 	int			  holding;	/* warm-up: alerts held back */
 	uint64_t		  alerts;	/* written */
 	uint64_t		  held;		/* held back in warm-up */
@@ -79,6 +80,13 @@ void	engine_raise(struct engine *, const struct rule *, const char *source,
 	    int64_t ts, int64_t first_seen, int64_t last_seen);
 /* The same for a whole alert (capture-drops: its count, interface). */
 void	engine_raise_alert(struct engine *, const struct alert *);
+/*
+ * key-age: every key of this environment whose current generation is
+ * near or past its max_age raises it, at now.  The daemon calls this at
+ * start and daily (wall clock); engine_event() in a replay, every day
+ * of event time.
+ */
+void	engine_key_age(struct engine *, int64_t now);
 /* Registers an input name (once per name); returns its event.input. */
 uint32_t engine_add_input(struct engine *, const char *name);
 /* Classifies and detects one event. */

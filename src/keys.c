@@ -151,3 +151,23 @@ keyreg_lookup(const struct keyreg *r, const char *fp, size_t *key,
 	*gen = e->gen;
 	return 1;
 }
+
+int
+keys_age(const struct key_conf *k, int64_t now, const struct key_gen **gen,
+    int64_t *age)
+{
+	size_t i;
+
+	for (i = 0; i < k->ngens; i++)
+		if (k->gens[i].state == KEY_CURRENT && k->gens[i].created != 0)
+			break;
+	if (i == k->ngens)
+		return 0;
+	*gen = &k->gens[i];
+	*age = now - k->gens[i].created;
+	if (*age >= k->max_age)
+		return 2;
+	if (*age >= k->max_age - KEYS_AGE_WARN)
+		return 1;
+	return 0;
+}

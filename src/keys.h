@@ -52,4 +52,14 @@ void		 keyreg_free(struct keyreg *);
 int		 keyreg_lookup(const struct keyreg *, const char *fp,
 		    size_t *key, const struct key_gen **gen);
 
+/*
+ * key-age: how old the key's current generation is at now.  Returns 0
+ * (young enough, or no current generation with a date), 1 (within
+ * KEYS_AGE_WARN of max_age: a warning) or 2 (past max_age), with *gen
+ * the current generation and *age its age.
+ */
+#define KEYS_AGE_WARN	(INT64_C(14) * 86400 * INT64_C(1000000000))
+int		 keys_age(const struct key_conf *, int64_t now,
+		    const struct key_gen **gen, int64_t *age);
+
 #endif

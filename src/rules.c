@@ -69,6 +69,13 @@ static const struct {
 	  "followed past a gap: the wire witness has holes.",
 	  "docs/runbooks/capture-drops.md", SEV_HIGH,
 	  60 * KS_NSEC_PER_SEC, 600 * KS_NSEC_PER_SEC, 1 },
+	{ "key-age", "A key is due for rotation",
+	  "The current generation of a key registered for this environment "
+	  "is older than its max_age (90 days by default): high. Within 14 "
+	  "days of it: medium, a warning. The runbook says to rotate at most "
+	  "every 90 days. Checked when keysentry run starts and every day, "
+	  "and in a replay every day of event time.",
+	  "docs/runbooks/key-age.md", SEV_MEDIUM, 0, 0, 0 },
 };
 
 /* A rule as parsed, before compilation: it still points into its YAML. */
@@ -1169,6 +1176,11 @@ finish(struct loader *L)
 		r->enabled = 1;
 		r->threshold = 1;
 		r->builtin = 1;
+		if (strcmp(r->id, "key-age") == 0) {
+			/* past max_age: the warning's severity raised */
+			r->escalates = 1;
+			r->escalate_severity = SEV_HIGH;
+		}
 		if (builtins[i].window > 0) {
 			r->agg = AGG_COUNT;
 			r->window = builtins[i].window;

@@ -5,6 +5,7 @@
  */
 #include "autoconfig.h"
 
+#include "config.h"
 #include "check_common.h"
 #include "keys.h"
 
@@ -67,6 +68,42 @@ START_TEST(looks_like_openssl_rand_hex_32)
 }
 END_TEST
 
+#define DAY	(INT64_C(86400) * INT64_C(1000000000))
+
+START_TEST(age_warning_then_due)
+{
+	struct key_gen		 gens[2];
+	struct key_conf		 k;
+	const struct key_gen	*g = NULL;
+	int64_t			 age, created = 1000 * DAY;
+
+	memset(gens, 0, sizeof(gens));
+	memset(&k, 0, sizeof(k));
+	gens[0].state = KEY_RETIRED;
+	gens[0].created = 1;
+	gens[1].state = KEY_CURRENT;
+	gens[1].created = created;
+	k.gens = gens;
+	k.ngens = 2;
+	k.max_age = 90 * DAY;
+	ck_assert_int_eq(keys_age(&k, created + 75 * DAY, &g, &age), 0);
+	ck_assert_int_eq(keys_age(&k, created + 76 * DAY - 1, &g, &age), 0);
+	/* 14 days before: the warning */
+	ck_assert_int_eq(keys_age(&k, created + 76 * DAY, &g, &age), 1);
+	ck_assert_ptr_eq(g, &gens[1]);
+	ck_assert_int_eq(age, 76 * DAY);
+	ck_assert_int_eq(keys_age(&k, created + 90 * DAY - 1, &g, &age), 1);
+	/* at max_age and after: due */
+	ck_assert_int_eq(keys_age(&k, created + 90 * DAY, &g, &age), 2);
+	ck_assert_int_eq(keys_age(&k, created + 400 * DAY, &g, &age), 2);
+	/* a clock before its creation: nothing */
+	ck_assert_int_eq(keys_age(&k, created - DAY, &g, &age), 0);
+	/* no current generation: nothing to age */
+	gens[1].state = KEY_NEXT;
+	ck_assert_int_eq(keys_age(&k, created + 400 * DAY, &g, &age), 0);
+}
+END_TEST
+
 static Suite *
 keys_suite(void)
 {
@@ -76,6 +113,7 @@ keys_suite(void)
 	tcase_add_test(tc, fingerprint_is_sha256_cut);
 	tcase_add_test(tc, one_trailing_newline);
 	tcase_add_test(tc, looks_like_openssl_rand_hex_32);
+	tcase_add_test(tc, age_warning_then_due);
 	suite_add_tcase(s, tc);
 	return s;
 }

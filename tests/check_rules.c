@@ -76,7 +76,7 @@ START_TEST(shipped_rules_load)
 	rs = ruleset_load(c, &d);
 	ck_assert_msg(rs != NULL, "%s", d.n ? d.msgs[0] : "?");
 	ck_assert_uint_eq(ruleset_nfile_rules(rs), 11);
-	ck_assert_uint_eq(rs->nrules, 16);	/* and the five built in */
+	ck_assert_uint_eq(rs->nrules, 17);	/* and the six built in */
 	for (i = 0; i < 11; i++)
 		ck_assert_str_eq(rs->rules[i].id, ids[i]);	/* name order */
 	ck_assert(rs->rules[11].builtin);
@@ -95,6 +95,11 @@ START_TEST(shipped_rules_load)
 	ck_assert_int_eq(rs->rules[15].threshold, 1);
 	ck_assert_int_eq(rs->rules[15].window, 60 * INT64_C(1000000000));
 	ck_assert_int_eq(rs->rules[15].cooldown, 600 * INT64_C(1000000000));
+	/* key-age: medium, high when due */
+	ck_assert_str_eq(rs->rules[16].id, "key-age");
+	ck_assert_int_eq(rs->rules[16].severity, SEV_MEDIUM);
+	ck_assert(rs->rules[16].escalates);
+	ck_assert_int_eq(rs->rules[16].escalate_severity, SEV_HIGH);
 	/*
 	 * The two that need allowed_sources skip jwks, which has none;
 	 * key-canary-use is for every event (one instance, any endpoint).

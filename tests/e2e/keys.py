@@ -3,6 +3,10 @@
 registered by the fingerprints `keysentry fingerprint` gives, presented
 on the wire (a capture written by pcapgen.py), replayed.
 
+    keys.py age DIR       key-age in a replay (a warning a day from 14
+                          days before max_age, high from it, on event
+                          time; other environments' keys not checked),
+                          and at the start of keysentry run (wall clock)
     keys.py rules DIR     every key-* rule that a presented key trips, with
                           its severity and keysentry.key.state, and none
                           that it must not; a retired key accepted after
@@ -68,7 +72,7 @@ keys:
   - name: CIAM_RELOAD_API_KEY
     environment: prod
     generations:
-      - {fingerprint: "%s", state: current, created: 2026-09-01}
+      - {fingerprint: "%s", state: current, created: 2026-11-01}
       - {fingerprint: "%s", state: next, created: 2026-11-19}
       - {fingerprint: "%s", state: retired, retired: 2026-09-01}
       - {fingerprint: "%s", state: revoked, revoked: 2026-06-12}
@@ -169,10 +173,101 @@ keys:
           "none from a log without keys, no key in any output" % len(alerts))
 
 
+def age_conf(d, created, extra=""):
+    conf = os.path.join(d, "age.yml")
+    with open(conf, "w") as f:
+        f.write("""rules: [%s/rules]
+endpoints:
+  - {name: kratos-reload, method: POST, path: %s, allowed_sources: [10.89.1.10/32]}
+this_environment: prod
+keys:
+  - name: CIAM_RELOAD_API_KEY
+    environment: prod
+    max_age: 90d
+    generations:
+      - {fingerprint: "sha256:00000000000000c1", state: current, created: %s}
+  - name: CIAM_RELOAD_API_KEY
+    environment: dev
+    max_age: 30d
+    generations:
+      - {fingerprint: "sha256:00000000000000d1", state: current, created: 2026-01-01}
+%s""" % (SRC, RELOAD, created, extra))
+    return conf
+
+
+def scenario_age(d):
+    import datetime
+    import signal
+    import time
+    # replay: one accepted call a day at 08:00, 2026-10-10 to 2026-11-05;
+    # created 2026-08-01, so the warning from 10-16, due from 10-30
+    conf = age_conf(d, "2026-08-01")
+    log = os.path.join(d, "days.log")
+    day = datetime.date(2026, 10, 10)
+    with open(log, "w") as f:
+        while day <= datetime.date(2026, 11, 5):
+            f.write(json.dumps({"time": "%sT08:00:00.000Z" % day,
+                                "remote_addr": "10.89.1.10",
+                                "method": "POST", "path": RELOAD,
+                                "status": 200}) + "\n")
+            day += datetime.timedelta(days=1)
+    out = os.path.join(d, "age.jsonl")
+    subprocess.run([KS, "replay", "-q", "-c", conf, "-o", out, log],
+                   check=True)
+    alerts = [json.loads(x) for x in open(out)]
+    ages = [(a["@timestamp"][:10], a["keysentry"]["severity"],
+             a["keysentry"]["key"]["age_days"]) for a in alerts
+            if a["rule"]["id"] == "key-age"]
+    want = []
+    day = datetime.date(2026, 10, 16)
+    while day <= datetime.date(2026, 11, 5):
+        age = (day - datetime.date(2026, 8, 1)).days
+        want.append((str(day), "high" if age >= 90 else "medium", age))
+        day += datetime.timedelta(days=1)
+    if ages != want:
+        fail("key-age in the replay: %s" % ages)
+    for a in alerts:
+        k = a["keysentry"]["key"]
+        if (k["name"], k["environment"], k["fingerprint"],
+                k["max_age_days"], k["created"]) != (
+                "CIAM_RELOAD_API_KEY", "prod", "sha256:00000000000000c1",
+                90, "2026-08-01T00:00:00.000Z"):
+            fail("key-age fields: %s" % k)
+    subprocess.run([PY, os.path.join(SRC, "tests/e2e/alerts.py"), "validate",
+                    os.path.join(SRC, "docs/alert.schema.json"), out],
+                   check=True)
+    # the daemon: at its start, on the wall clock (a key 100 days old)
+    created = (datetime.datetime.utcnow() - datetime.timedelta(days=100)) \
+        .strftime("%Y-%m-%d")
+    live = os.path.join(d, "live.jsonl")
+    open(os.path.join(d, "empty.log"), "w").close()
+    conf = age_conf(d, created, "sources: [{type: file, path: %s}]\n"
+                    "outputs: [{type: file, path: %s}]\nstate_dir: %s\n"
+                    % (os.path.join(d, "empty.log"), live,
+                       os.path.join(d, "state")))
+    p = subprocess.Popen([KS, "run", "-c", conf], stderr=subprocess.DEVNULL)
+    t = time.time() + 60
+    got = []
+    while time.time() < t and not got:
+        if os.path.exists(live):
+            got = [json.loads(x) for x in open(live)]
+        time.sleep(0.05)
+    p.send_signal(signal.SIGTERM)
+    p.wait(timeout=60)
+    if len(got) != 1 or got[0]["rule"]["id"] != "key-age" or \
+            got[0]["keysentry"]["severity"] != "high" or \
+            got[0]["keysentry"]["key"]["age_days"] != 100:
+        fail("key-age at the start of run: %s" % got)
+    print("ok: key-age: %d warnings then %d due in a replay (one a day of "
+          "event time), and at the start of run" % (
+              sum(1 for w in want if w[1] == "medium"),
+              sum(1 for w in want if w[1] == "high")))
+
+
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] != "rules":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("rules", "age"):
         sys.exit(__doc__)
-    scenario_rules(sys.argv[2])
+    globals()["scenario_" + sys.argv[1]](sys.argv[2])
 
 
 if __name__ == "__main__":

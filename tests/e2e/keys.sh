@@ -1,7 +1,10 @@
 #!/bin/sh
 # Key lifecycle end to end (keys.py): fake keys made as the test runs,
 # presented on a generated capture; every key-* rule, escalation, the
-# cause of a 401 burst, and no key byte in any output.
+# cause of a 401 burst, and no key byte in any output; key-age in a
+# replay and at the start of run.
 . "$(dirname "$0")/lib.sh"
 export KS KS_SRCDIR="$SRC"
-"$PY" "$SRC/tests/e2e/keys.py" rules "$T"
+mkdir "$T/rules" "$T/age"
+"$PY" "$SRC/tests/e2e/keys.py" rules "$T/rules"
+"$PY" "$SRC/tests/e2e/keys.py" age "$T/age"
