@@ -193,16 +193,23 @@ alert_to_json(const struct alert *al, const struct alert_ctx *ctx)
 	if (al->key != NULL && al->gen != NULL) {
 		jset(o, "keysentry.key.name", jstr(al->key->name));
 		jset(o, "keysentry.key.fingerprint", json_string(al->gen->fp));
-		jset(o, "keysentry.key.state", json_string("current"));
+		jset(o, "keysentry.key.state", json_string(key_state_name(
+		    al->gen->state)));
+		if (al->key->environment != NULL)
+			jset(o, "keysentry.key.environment",
+			    jstr(al->key->environment));
+	}
+	if (al->key != NULL && al->gen != NULL && al->original == NULL) {
 		jset(o, "keysentry.key.created", jtime(al->gen->created));
 		jset(o, "keysentry.key.age_days", json_integer(al->key_age /
 		    (86400 * KS_NSEC_PER_SEC)));
 		jset(o, "keysentry.key.max_age_days", json_integer(
 		    al->key->max_age / (86400 * KS_NSEC_PER_SEC)));
-		if (al->key->environment != NULL)
-			jset(o, "keysentry.key.environment",
-			    jstr(al->key->environment));
 	}
+	if (al->original != NULL)
+		jset(o, "event.original", jstr(al->original));
+	if (al->line > 0)
+		jset(o, "keysentry.line", json_integer((json_int_t)al->line));
 	jset(o, "observer.hostname", jstr(ctx->hostname ? ctx->hostname :
 	    ""));
 	jset(o, "observer.product", json_string("keysentry"));

@@ -50,6 +50,9 @@ struct alert {
 	const struct key_conf		*key;
 	const struct key_gen		*gen;
 	int64_t				 key_age;	/* ns */
+	/* key-exposed: the line (its key masked), and where it is */
+	const char			*original;	/* event.original */
+	uint64_t			 line;		/* keysentry.line */
 	int64_t				 ts;		/* tripping event */
 	uint64_t			 count;
 	int64_t				 first_seen, last_seen;

@@ -69,6 +69,8 @@ on_store(void *arg, int up, const char *where)
 	on_alert(e, &al);
 }
 
+static void	use_keys(struct engine *);
+
 /* Opens the sinks a config asks for (or output, or stdout). */
 static int
 open_sinks(struct engine *e, const struct config *cfg, const char *output,
@@ -125,7 +127,7 @@ engine_init_base(struct engine *e, struct config *cfg, struct ruleset *rs,
 	e->cfg = cfg;
 	e->rs = rs;
 	e->base = base;
-	e->keys = keyreg_new(cfg);
+	use_keys(e);
 	memset(&lim, 0, sizeof(lim));
 	lim.entries = cfg->limits.store_entries;
 	lim.base = base;
@@ -166,11 +168,10 @@ engine_reload(struct engine *e, struct config *cfg, struct ruleset *rs,
 	e->nsinks = n;
 	detect_free(e->dt);
 	ruleset_free(e->rs);
-	keyreg_free(e->keys);
 	config_free(e->cfg);
 	e->cfg = cfg;
 	e->rs = rs;
-	e->keys = keyreg_new(cfg);
+	use_keys(e);
 	e->dt = detect_new(cfg, rs, e->store, on_alert, e);
 	e->actx.hostname = cfg->hostname;
 	e->actx.cfg = cfg;
@@ -201,6 +202,75 @@ engine_raise(struct engine *e, const struct rule *r, const char *source,
 	al.first_seen = first_seen;
 	al.last_seen = last_seen;
 	on_alert(e, &al);
+}
+
+/*
+ * key-exposed: the tokens of a record (rules.h), hashed; any registered
+ * fingerprint among them raises the alert, once per cooldown per
+ * fingerprint, with the line masked.  The table is as big as the
+ * registry: bounded by the config.
+ */
+static void
+on_tokens(void *arg, const char *input, uint64_t lineno, int64_t ts,
+    const char *line, size_t len, const struct keys_span *sp, size_t n)
+{
+	struct engine		*e = arg;
+	const struct rule	*r = ruleset_rule(e->rs, "key-exposed");
+	const struct key_gen	*g;
+	struct engine_expo	*x;
+	struct alert		 al;
+	char			 fp[KEYS_FP_LEN + 1], masked[1024];
+	size_t			 i, k;
+	long			 at;
+
+	if (r == NULL || !r->enabled || e->expo == NULL)
+		return;
+	if (ts == 0)
+		ts = e->base != NULL ? kstime_now() : detect_clock(e->dt);
+	for (i = 0; i < n; i++) {
+		e->tokens++;
+		if (keys_fingerprint(line + sp[i].off, sp[i].len, fp) == -1 ||
+		    (at = keyreg_find(e->keys, fp)) < 0)
+			continue;
+		e->exposures++;
+		x = &e->expo[at];
+		if (x->count == 0)
+			x->first = ts;
+		x->last = ts;
+		x->count++;
+		if (x->until > ts)
+			continue;		/* in its cooldown */
+		keyreg_lookup(e->keys, fp, &k, &g);
+		memset(&al, 0, sizeof(al));
+		al.rule = r;
+		al.ts = ts;
+		al.count = x->count;
+		al.first_seen = x->first;
+		al.last_seen = ts;
+		al.key = &e->cfg->keys[k];
+		al.gen = g;
+		al.source = input;
+		al.line = lineno;
+		al.original = keys_mask(line, len, sp, n, masked,
+		    sizeof(masked));
+		on_alert(e, &al);
+		x->until = ts + r->cooldown;
+		x->count = 0;
+	}
+	explicit_bzero(fp, sizeof(fp));
+}
+
+/* The registry, and what key-exposed needs of it, for a config. */
+static void
+use_keys(struct engine *e)
+{
+	keyreg_free(e->keys);
+	free(e->expo);
+	e->keys = keyreg_new(e->cfg);
+	e->expo = keyreg_count(e->keys) > 0 ? ks_xcalloc(keyreg_count(e->keys),
+	    sizeof(*e->expo)) : NULL;
+	e->rs->on_tokens = e->expo != NULL ? on_tokens : NULL;
+	e->rs->tokens_arg = e;
 }
 
 void
@@ -254,6 +324,7 @@ engine_fini(struct engine *e)
 	store_close(e->store);
 	ruleset_free(e->rs);
 	keyreg_free(e->keys);
+	free(e->expo);
 	config_free(e->cfg);
 	for (i = 0; i < e->ninputs; i++)
 		free(e->inputs[i]);

@@ -27,6 +27,11 @@ struct engine_gate {
 	void		 *arg;
 };
 
+struct engine_expo {
+	int64_t		until, first, last;
+	uint64_t	count;
+};
+
 struct engine {
 	struct config		 *cfg;
 	struct ruleset		 *rs;
@@ -42,6 +47,10 @@ struct engine {
 	struct engine_gate	  gate;
 	struct keyreg		 *keys;		/* the config's fingerprints */
 	int64_t			  next_age;	/* replay: next key-age look */
+	/* key-exposed, per registered fingerprint: cooldown, and the
+	   exposures held back in it (first, last, how many) */
+	struct engine_expo	 *expo;
+	uint64_t		  tokens, exposures;	/* hashed, matched */
 	int			  holding;	/* warm-up: alerts held back */
 	uint64_t		  alerts;	/* written */
 	uint64_t		  held;		/* held back in warm-up */

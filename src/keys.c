@@ -135,20 +135,34 @@ keyreg_free(struct keyreg *r)
 	free(r);
 }
 
-int
-keyreg_lookup(const struct keyreg *r, const char *fp, size_t *key,
-    const struct key_gen **gen)
+size_t
+keyreg_count(const struct keyreg *r)
+{
+	return r != NULL ? r->n : 0;
+}
+
+long
+keyreg_find(const struct keyreg *r, const char *fp)
 {
 	struct keyreg_entry	 want, *e;
 
 	if (r == NULL || r->n == 0)
-		return 0;
+		return -1;
 	want.fp = fp;
 	e = bsearch(&want, r->e, r->n, sizeof(*r->e), entry_cmp);
-	if (e == NULL)
+	return e != NULL ? (long)(e - r->e) : -1;
+}
+
+int
+keyreg_lookup(const struct keyreg *r, const char *fp, size_t *key,
+    const struct key_gen **gen)
+{
+	long i = keyreg_find(r, fp);
+
+	if (i < 0)
 		return 0;
-	*key = e->key;
-	*gen = e->gen;
+	*key = r->e[i].key;
+	*gen = r->e[i].gen;
 	return 1;
 }
 
@@ -170,4 +184,93 @@ keys_age(const struct key_conf *k, int64_t now, const struct key_gen **gen,
 	if (*age >= k->max_age - KEYS_AGE_WARN)
 		return 1;
 	return 0;
+}
+
+/* 1: hex digit; 2: base64 (either alphabet); 3: both */
+static const uint8_t token_class[256] = {
+	['0'] = 3, ['1'] = 3, ['2'] = 3, ['3'] = 3, ['4'] = 3,
+	['5'] = 3, ['6'] = 3, ['7'] = 3, ['8'] = 3, ['9'] = 3,
+	['a'] = 3, ['b'] = 3, ['c'] = 3, ['d'] = 3, ['e'] = 3, ['f'] = 3,
+	['A'] = 3, ['B'] = 3, ['C'] = 3, ['D'] = 3, ['E'] = 3, ['F'] = 3,
+	['g'] = 2, ['h'] = 2, ['i'] = 2, ['j'] = 2, ['k'] = 2, ['l'] = 2,
+	['m'] = 2, ['n'] = 2, ['o'] = 2, ['p'] = 2, ['q'] = 2, ['r'] = 2,
+	['s'] = 2, ['t'] = 2, ['u'] = 2, ['v'] = 2, ['w'] = 2, ['x'] = 2,
+	['y'] = 2, ['z'] = 2,
+	['G'] = 2, ['H'] = 2, ['I'] = 2, ['J'] = 2, ['K'] = 2, ['L'] = 2,
+	['M'] = 2, ['N'] = 2, ['O'] = 2, ['P'] = 2, ['Q'] = 2, ['R'] = 2,
+	['S'] = 2, ['T'] = 2, ['U'] = 2, ['V'] = 2, ['W'] = 2, ['X'] = 2,
+	['Y'] = 2, ['Z'] = 2,
+	['+'] = 2, ['/'] = 2, ['-'] = 2, ['_'] = 2,
+};
+
+size_t
+keys_tokens(const char *line, size_t len, struct keys_span *out, size_t max)
+{
+	const uint8_t	*p = (const uint8_t *)line;
+	size_t		 i = 0, n = 0, q, end, hexstart, h;
+
+	/*
+	 * i is always where a run may start (the byte before it is not
+	 * base64).  The shortest token is 43 bytes, so a run that starts at
+	 * i and is long enough holds byte i + 42: look there first, then
+	 * back from it.  Ordinary text (short words between spaces and
+	 * quotes) is crossed a run at a time, not a byte at a time.
+	 */
+	while (i + 43 <= len && n < max) {
+		if (!(token_class[p[i + 42]] & 2)) {
+			i += 43;
+			continue;
+		}
+		for (q = i + 42; q > i && (token_class[p[q - 1]] & 2); q--)
+			;
+		if (q > i) {		/* a run starts at q, after a gap */
+			i = q;
+			continue;
+		}
+		/* [i, i + 42] is one run: how long is it? */
+		for (end = i + 43; end < len && (token_class[p[end]] & 2);
+		    end++)
+			;
+		if (end - i == 43) {
+			out[n].off = i;
+			out[n].len = 43 + (end < len && p[end] == '=');
+			n++;
+		} else {
+			/* maximal hex runs within it */
+			for (hexstart = i; hexstart < end && n < max;
+			    hexstart = h + 1) {
+				for (h = hexstart; h < end &&
+				    (token_class[p[h]] & 1); h++)
+					;
+				if (h - hexstart == 64) {
+					out[n].off = hexstart;
+					out[n].len = 64;
+					n++;
+				}
+			}
+		}
+		i = end + 1;	/* p[end] is not base64 (or the end) */
+	}
+	return n;
+}
+
+char *
+keys_mask(const char *line, size_t len, const struct keys_span *sp,
+    size_t n, char *out, size_t outsize)
+{
+	size_t	i = 0, o = 0, k = 0, take;
+
+	while (i < len && o + 1 < outsize) {
+		if (k < n && i == sp[k].off) {
+			take = outsize - 1 - o < 5 ? outsize - 1 - o : 5;
+			memcpy(out + o, "[key]", take);
+			o += take;
+			i += sp[k].len;
+			k++;
+			continue;
+		}
+		out[o++] = line[i++];
+	}
+	out[o] = '\0';
+	return out;
 }

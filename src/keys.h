@@ -51,6 +51,30 @@ void		 keyreg_free(struct keyreg *);
 /* The key and generation a fingerprint belongs to; 0 if none. */
 int		 keyreg_lookup(const struct keyreg *, const char *fp,
 		    size_t *key, const struct key_gen **gen);
+/* Registered fingerprints, and one's place among them (-1: none). */
+size_t		 keyreg_count(const struct keyreg *);
+long		 keyreg_find(const struct keyreg *, const char *fp);
+
+/*
+ * key-exposed: the spans of a line that could be a key written out: a
+ * run of exactly 64 hex digits (openssl rand -hex 32), or of exactly 43
+ * base64 characters (either alphabet) with its '=' if one follows (32
+ * bytes in base64).  Runs are maximal: a longer one is not a key.  Up to
+ * max spans; returns how many.
+ */
+struct keys_span {
+	size_t	off, len;
+};
+#define KEYS_SPAN_MAX	8
+size_t		 keys_tokens(const char *line, size_t len,
+		    struct keys_span *out, size_t max);
+/*
+ * The line with every span replaced by "[key]", into out (at most
+ * outsize - 1 bytes and a NUL; a longer line is cut).  Returns out.
+ */
+char		*keys_mask(const char *line, size_t len,
+		    const struct keys_span *sp, size_t n, char *out,
+		    size_t outsize);
 
 /*
  * key-age: how old the key's current generation is at now.  Returns 0

@@ -310,3 +310,37 @@ kstime_monotonic(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * KS_NSEC_PER_SEC + ts.tv_nsec;
 }
+
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int
+kstime_find(const char *line, size_t len, int64_t *ns)
+{
+	size_t	i, j;
+
+	for (i = 0; i + 19 <= len; i++) {
+		const char *p = line + i;
+		/* 2026-11-20T08:01:00 */
+		if (is_digit(p[0]) && is_digit(p[1]) && is_digit(p[2]) &&
+		    is_digit(p[3]) && p[4] == '-' && is_digit(p[5]) &&
+		    is_digit(p[6]) && p[7] == '-' && is_digit(p[8]) &&
+		    is_digit(p[9]) && (p[10] == 'T' || p[10] == 't' ||
+		    p[10] == ' ') && p[13] == ':' && p[16] == ':') {
+			for (j = 19; i + j < len && (is_digit(p[j]) ||
+			    p[j] == '.' || p[j] == ':' || p[j] == '+' ||
+			    p[j] == '-' || p[j] == 'Z' || p[j] == 'z'); j++)
+				;
+			if (kstime_parse_rfc3339(p, j, ns) == 0)
+				return 0;
+		}
+		/* [20/Nov/2026:08:01:00 +0000] */
+		if (p[0] == '[' && i + 28 <= len && p[27] == ']' &&
+		    kstime_parse_clf(p + 1, 26, ns) == 0)
+			return 0;
+	}
+	return -1;
+}

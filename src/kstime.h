@@ -28,6 +28,13 @@ int	kstime_parse_epoch(const char *s, size_t len, int64_t *ns);
 /* Tries RFC 3339, then epoch, then CLF (with or without brackets). */
 int	kstime_parse_any(const char *s, size_t len, int64_t *ns);
 
+/*
+ * The first time written anywhere in a line: RFC 3339 (2026-11-20T08:01:
+ * 00.5Z) or CLF in brackets ([20/Nov/2026:08:01:00 +0000]).  For lines
+ * that are not records of a known format.  0, or -1 if there is none.
+ */
+int	kstime_find(const char *line, size_t len, int64_t *ns);
+
 /* RFC 3339 UTC, with 3, 6 or 9 fractional digits as needed. */
 void	kstime_format(int64_t ns, char *buf, size_t size);
 

@@ -76,6 +76,13 @@ static const struct {
 	  "every 90 days. Checked when keysentry run starts and every day, "
 	  "and in a replay every day of event time.",
 	  "docs/runbooks/key-age.md", SEV_MEDIUM, 0, 0, 0 },
+	{ "key-exposed", "A key was written into a log",
+	  "A watched log line holds, in plain text, a value whose "
+	  "fingerprint is registered (any key, any generation, any "
+	  "environment): 64 hex digits, or 32 bytes in base64. Whoever can "
+	  "read that log, or anything it is shipped to, has the key. The "
+	  "alert shows the line with the value masked.",
+	  "docs/runbooks/key-exposed.md", SEV_CRITICAL, 0, 0, 0 },
 };
 
 /* A rule as parsed, before compilation: it still points into its YAML. */
@@ -1176,6 +1183,8 @@ finish(struct loader *L)
 		r->enabled = 1;
 		r->threshold = 1;
 		r->builtin = 1;
+		if (strcmp(r->id, "key-exposed") == 0)
+			r->cooldown = 600 * KS_NSEC_PER_SEC;
 		if (strcmp(r->id, "key-age") == 0) {
 			/* past max_age: the warning's severity raised */
 			r->escalates = 1;

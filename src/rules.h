@@ -21,6 +21,7 @@
 #include "addr.h"
 #include "config.h"
 #include "event.h"
+#include "keys.h"
 #include "severity.h"
 #include "ydoc.h"
 
@@ -114,6 +115,16 @@ struct ruleset {
 	int			  fastpath;	/* needles are sufficient */
 	char			**warnings;	/* for keysentry check */
 	size_t			  nwarnings;
+	/*
+	 * key-exposed: told of every record (before the fast path) that
+	 * holds key-like tokens (keys_tokens()); set by the engine when
+	 * keys are registered.  ts: the record's time, or 0 if unknown.
+	 */
+	void			(*on_tokens)(void *arg, const char *input,
+				    uint64_t lineno, int64_t ts,
+				    const char *line, size_t len,
+				    const struct keys_span *, size_t n);
+	void			 *tokens_arg;
 };
 
 /*

@@ -243,12 +243,16 @@ report(struct input *in, size_t column, const char *msg)
 	in->reports++;
 }
 
+static int	record(struct input *, const struct ruleset *, const char *,
+		    size_t, struct event *);
+
 int
 input_record(struct input *in, const struct ruleset *rs,
     const struct config *cfg, const char *rec, size_t len, struct event *ev)
 {
-	struct decode_error	err;
-	enum decode_result	r;
+	struct keys_span	toks[KEYS_SPAN_MAX];
+	size_t			ntok = 0;
+	int			r;
 
 	(void)cfg;
 	in->lineno++;
@@ -266,6 +270,31 @@ input_record(struct input *in, const struct ruleset *rs,
 		in->st.ignored++;
 		return 0;
 	}
+	/* every record, whatever the fast path says: a key written out */
+	if (rs->on_tokens != NULL)
+		ntok = keys_tokens(rec, len, toks, KEYS_SPAN_MAX);
+	r = record(in, rs, rec, len, ev);
+	if (ntok > 0) {
+		/* the record's time; a line of another kind may hold one */
+		int64_t ts = 0;
+		if (r == 1)
+			ts = ev->ts;
+		else if (kstime_find(rec, len, &ts) == -1)
+			ts = in->have_ts ? in->last_ts : 0;
+		rs->on_tokens(rs->tokens_arg, in->name, in->lineno, ts, rec,
+		    len, toks, ntok);
+	}
+	return r;
+}
+
+/* A record past its trimming: the fast path, decoding, its time. */
+static int
+record(struct input *in, const struct ruleset *rs, const char *rec,
+    size_t len, struct event *ev)
+{
+	struct decode_error	err;
+	enum decode_result	r;
+
 	if (!ruleset_line_relevant(rs, rec, len)) {
 		in->st.filtered++;
 		return 0;

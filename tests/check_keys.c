@@ -104,6 +104,67 @@ START_TEST(age_warning_then_due)
 }
 END_TEST
 
+static size_t
+tokens(const char *line, struct keys_span *sp)
+{
+	return keys_tokens(line, strlen(line), sp, KEYS_SPAN_MAX);
+}
+
+START_TEST(tokens_that_could_be_keys)
+{
+	struct keys_span	 sp[KEYS_SPAN_MAX];
+	char			 line[512], out[512];
+	const char		*hex = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+				    "00112233445566778899aabbccddeeff";
+	const char		*b64 = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=";
+
+	/* a hex key in a JSON field, and in a header line */
+	snprintf(line, sizeof(line), "{\"msg\":\"reload\",\"key\":\"%s\"}",
+	    hex);
+	ck_assert_uint_eq(tokens(line, sp), 1);
+	ck_assert_uint_eq(sp[0].len, 64);
+	ck_assert(memcmp(line + sp[0].off, hex, 64) == 0);
+	ck_assert_str_eq(keys_mask(line, strlen(line), sp, 1, out,
+	    sizeof(out)), "{\"msg\":\"reload\",\"key\":\"[key]\"}");
+	snprintf(line, sizeof(line), "X-Reload-Api-Key: %s", hex);
+	ck_assert_uint_eq(tokens(line, sp), 1);
+	/* base64 of 32 bytes, with its '=' */
+	snprintf(line, sizeof(line), "token=%s end", b64);
+	ck_assert_uint_eq(tokens(line, sp), 1);
+	ck_assert_uint_eq(sp[0].len, 44);
+	ck_assert_str_eq(keys_mask(line, strlen(line), sp, 1, out,
+	    sizeof(out)), "token=[key] end");
+	/* and without it */
+	snprintf(line, sizeof(line), "k %.43s", b64);
+	ck_assert_uint_eq(tokens(line, sp), 1);
+	ck_assert_uint_eq(sp[0].len, 43);
+	/* longer or shorter runs are not keys */
+	snprintf(line, sizeof(line), "%sa", hex);
+	ck_assert_uint_eq(tokens(line, sp), 0);
+	snprintf(line, sizeof(line), "%.63s", hex);
+	ck_assert_uint_eq(tokens(line, sp), 0);
+	snprintf(line, sizeof(line), "x%.42sx", b64);
+	ck_assert_uint_eq(tokens(line, sp), 0);
+	/* a hex key inside a longer base64 run, bounded by '_' */
+	snprintf(line, sizeof(line), "key_%s_v2", hex);
+	ck_assert_uint_eq(tokens(line, sp), 1);
+	ck_assert_uint_eq(sp[0].off, 4);
+	/* two in one line, both masked */
+	snprintf(line, sizeof(line), "old %s new %s.", hex, hex);
+	ck_assert_uint_eq(tokens(line, sp), 2);
+	ck_assert_str_eq(keys_mask(line, strlen(line), sp, 2, out,
+	    sizeof(out)), "old [key] new [key].");
+	/* an ordinary access line has none */
+	ck_assert_uint_eq(tokens("10.89.1.10 - - [20/Nov/2026:08:00:00 +0000] "
+	    "\"POST /internal/kratos/reload HTTP/1.1\" 200 2 \"-\" "
+	    "\"athena/1.0\"", sp), 0);
+	/* the mask is cut, never overflows */
+	snprintf(line, sizeof(line), "%s", hex);
+	ck_assert_uint_eq(tokens(line, sp), 1);
+	ck_assert_str_eq(keys_mask(line, strlen(line), sp, 1, out, 4), "[ke");
+}
+END_TEST
+
 static Suite *
 keys_suite(void)
 {
@@ -114,6 +175,7 @@ keys_suite(void)
 	tcase_add_test(tc, one_trailing_newline);
 	tcase_add_test(tc, looks_like_openssl_rand_hex_32);
 	tcase_add_test(tc, age_warning_then_due);
+	tcase_add_test(tc, tokens_that_could_be_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -157,6 +157,31 @@ START_TEST(civil_roundtrip_against_libc)
 }
 END_TEST
 
+START_TEST(find_in_a_line)
+{
+	int64_t ns, want;
+
+	ck_assert_int_eq(kstime_parse_rfc3339("2026-11-20T08:01:00.5Z", 22,
+	    &want), 0);
+	ck_assert_int_eq(kstime_find("{\"ts\": \"2026-11-20T08:01:00.5Z\", "
+	    "\"msg\": \"x\"}", 40, &ns), 0);
+	ck_assert_int_eq(ns, want);
+	ck_assert_int_eq(kstime_find("Nov 20 app[1]: at 2026-11-20 08:01:00.5Z "
+	    "retry", 47, &ns), 0);
+	ck_assert_int_eq(ns, want);
+	ck_assert_int_eq(kstime_parse_rfc3339("2026-11-20T08:01:00Z", 20,
+	    &want), 0);
+	ck_assert_int_eq(kstime_find("10.0.0.1 - - [20/Nov/2026:09:01:00 "
+	    "+0100] \"GET /\"", 50, &ns), 0);
+	ck_assert_int_eq(ns, want);
+	/* numbers that are not times, and nothing at all */
+	ck_assert_int_eq(kstime_find("2026-11-20 is a date; 12:00 a time",
+	    34, &ns), -1);
+	ck_assert_int_eq(kstime_find("", 0, &ns), -1);
+	ck_assert_int_eq(kstime_find("[20/Nov/2026:09:01:00", 21, &ns), -1);
+}
+END_TEST
+
 static Suite *
 kstime_suite(void)
 {
@@ -170,6 +195,7 @@ kstime_suite(void)
 	tcase_add_test(tc, any);
 	tcase_add_test(tc, format);
 	tcase_add_test(tc, civil_roundtrip_against_libc);
+	tcase_add_test(tc, find_in_a_line);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -76,7 +76,7 @@ START_TEST(shipped_rules_load)
 	rs = ruleset_load(c, &d);
 	ck_assert_msg(rs != NULL, "%s", d.n ? d.msgs[0] : "?");
 	ck_assert_uint_eq(ruleset_nfile_rules(rs), 11);
-	ck_assert_uint_eq(rs->nrules, 17);	/* and the six built in */
+	ck_assert_uint_eq(rs->nrules, 18);	/* and the seven built in */
 	for (i = 0; i < 11; i++)
 		ck_assert_str_eq(rs->rules[i].id, ids[i]);	/* name order */
 	ck_assert(rs->rules[11].builtin);
@@ -100,6 +100,9 @@ START_TEST(shipped_rules_load)
 	ck_assert_int_eq(rs->rules[16].severity, SEV_MEDIUM);
 	ck_assert(rs->rules[16].escalates);
 	ck_assert_int_eq(rs->rules[16].escalate_severity, SEV_HIGH);
+	ck_assert_str_eq(rs->rules[17].id, "key-exposed");
+	ck_assert_int_eq(rs->rules[17].severity, SEV_CRITICAL);
+	ck_assert_int_eq(rs->rules[17].cooldown, 600 * INT64_C(1000000000));
 	/*
 	 * The two that need allowed_sources skip jwks, which has none;
 	 * key-canary-use is for every event (one instance, any endpoint).

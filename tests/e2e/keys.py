@@ -7,6 +7,11 @@ on the wire (a capture written by pcapgen.py), replayed.
                           days before max_age, high from it, on event
                           time; other environments' keys not checked),
                           and at the start of keysentry run (wall clock)
+    keys.py exposed DIR   key-exposed: a registered key (hex, or base64)
+                          written in log lines, even lines the fast path
+                          skips; once per cooldown per fingerprint, with
+                          the count; the line shown masked; a value
+                          registered nowhere raises nothing
     keys.py rules DIR     every key-* rule that a presented key trips, with
                           its severity and keysentry.key.state, and none
                           that it must not; a retired key accepted after
@@ -264,8 +269,85 @@ def scenario_age(d):
               sum(1 for w in want if w[1] == "high")))
 
 
+def scenario_exposed(d):
+    import base64
+    cur = secrets.token_hex(32)
+    can = base64.b64encode(secrets.token_bytes(32)).decode()   # 44 chars
+    stray = secrets.token_hex(32)                                # unknown
+    conf = os.path.join(d, "x.yml")
+    with open(conf, "w") as f:
+        f.write("""rules: [%s/rules]
+endpoints:
+  - {name: kratos-reload, method: POST, path: %s, allowed_sources: [10.89.1.10/32]}
+this_environment: prod
+keys:
+  - name: CIAM_RELOAD_API_KEY
+    generations:
+      - {fingerprint: "%s", state: current, created: 2026-11-01}
+      - {fingerprint: "%s", state: canary}
+""" % (SRC, RELOAD, fingerprint(cur), fingerprint_any(can)))
+
+    def app(t, msg):
+        return json.dumps({"time": "2026-11-20T08:%s" % t,
+                           "level": "debug", "msg": msg}) + "\n"
+    log = os.path.join(d, "app.log")
+    with open(log, "w") as f:
+        f.write(json.dumps(line("00:00.000Z", "10.89.1.10", 200)) + "\n")
+        f.write(app("01:00.000Z", "calling sidecar with X-Reload-Api-Key: "
+                    + cur))
+        f.write(app("02:00.000Z", "retry with key " + cur))
+        f.write(app("03:00.000Z", "fallback token=%s in template" % can))
+        f.write(app("04:00.000Z", "digest " + stray))
+        f.write(app("20:00.000Z", "again: " + cur + " (debug)"))
+    out = os.path.join(d, "x.jsonl")
+    subprocess.run([KS, "replay", "-q", "-c", conf, "-o", out, log],
+                   check=True)
+    alerts = [json.loads(x) for x in open(out)]
+    got = [(a["@timestamp"], a["keysentry"]["key"]["state"],
+            a["keysentry"]["count"], a["keysentry"]["line"],
+            a["event"]["original"]) for a in alerts
+           if a["rule"]["id"] == "key-exposed"]
+    want = [
+        ("2026-11-20T08:01:00.000Z", "current", 1, 2,
+         "calling sidecar with X-Reload-Api-Key: [key]"),
+        ("2026-11-20T08:03:00.000Z", "canary", 1, 4,
+         "fallback token=[key] in template"),
+        ("2026-11-20T08:20:00.000Z", "current", 2, 6,
+         "again: [key] (debug)"),
+    ]
+    got_cmp = [(t, st, c, ln, orig) for t, st, c, ln, orig in got]
+    # event.original is the whole masked line (a JSON record here)
+    for g, w in zip(got_cmp, want):
+        if g[:4] != w[:4] or w[4] not in g[4] or "[key]" not in g[4]:
+            fail("key-exposed: got %s, want %s" % (got_cmp, want))
+    if len(got) != len(want):
+        fail("key-exposed: got %s, want %s" % (got_cmp, want))
+    for a in alerts:
+        if a["rule"]["id"] == "key-exposed" and (
+                a["keysentry"]["severity"] != "critical" or
+                a["log"]["file"]["path"] != log):
+            fail("key-exposed fields: %s" % json.dumps(a))
+    subprocess.run([PY, os.path.join(SRC, "tests/e2e/alerts.py"), "validate",
+                    os.path.join(SRC, "docs/alert.schema.json"), out],
+                   check=True)
+    data = open(out).read()
+    for v in (cur, can, stray, cur[8:40], can[8:40]):
+        if v in data:
+            fail("key material in the alerts")
+    print("ok: key-exposed: 3 alerts (hex and base64, one per cooldown, "
+          "counted), lines masked, nothing for an unregistered value")
+
+
+def fingerprint_any(value):
+    """keysentry fingerprint of a value that is not hex (no warning
+    check)."""
+    r = subprocess.run([KS, "fingerprint"], input=value,
+                       capture_output=True, text=True, check=True)
+    return r.stdout.strip()
+
+
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("rules", "age"):
+    if len(sys.argv) != 3 or sys.argv[1] not in ("rules", "age", "exposed"):
         sys.exit(__doc__)
     globals()["scenario_" + sys.argv[1]](sys.argv[2])
 

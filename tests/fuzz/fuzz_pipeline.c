@@ -2,7 +2,9 @@
  * libFuzzer harness: the whole per-record path of a replay (fast path,
  * auto decoder, endpoint, detection with the shipped rules over the
  * memory store, alert documents), fed each line of the input.  A small
- * store and group table make eviction paths run too.
+ * store and group table make eviction paths run too.  Two keys are
+ * registered (64 zeros, and 43 'A' and '=') so that the key-exposed scan
+ * finds and masks them.
  */
 #include "autoconfig.h"
 
@@ -21,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static void
 setup(void)
 {
-	char		 conf[1024], err[256];
+	char		 conf[2048], err[256];
 	struct ydiag	 d;
 	struct config	*cfg;
 	struct ruleset	*rs;
@@ -34,7 +36,14 @@ setup(void)
 	    "  - {name: r, method: POST, path: /internal/kratos/reload,\n"
 	    "     allowed_sources: [10.89.1.10/32]}\n"
 	    "outputs: [{type: file, path: /dev/null}]\n"
-	    "limits: {groups: 16, store_entries: 16, evidence: 2}\n",
+	    "limits: {groups: 16, store_entries: 16, evidence: 2}\n"
+	    "keys:\n"
+	    "  - name: K\n"
+	    "    generations:\n"
+	    "      - {fingerprint: \"sha256:60e05bd1b195af2f\", state: "
+	    "current, created: 2026-01-01}\n"
+	    "      - {fingerprint: \"sha256:51643eac9777b63a\", state: "
+	    "canary}\n",
 	    rules ? rules : KS_FUZZ_RULESDIR);
 	ydiag_init(&d, "conf");
 	if ((cfg = config_load_buffer("conf", conf, strlen(conf), &d)) == NULL)
