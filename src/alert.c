@@ -27,6 +27,7 @@ evidence_from_event(struct evidence *e, const struct event *ev)
 	memcpy(e->key_fp, ev->key_fp, sizeof(e->key_fp));
 	e->key_state = ev->key_state;
 	e->key_index = ev->key_index;
+	e->rotation = ev->rotation;
 }
 
 
@@ -86,6 +87,9 @@ key_json(json_t *o, const struct evidence *e, const struct alert_ctx *ctx)
 	    (size_t)e->key_index < ctx->cfg->nkeys)
 		jset(o, "keysentry.key.name",
 		    jstr(ctx->cfg->keys[e->key_index].name));
+	if (e->rotation != EROT_NONE)
+		jset(o, "keysentry.rotation", json_string(e->rotation ==
+		    EROT_GRACE ? "grace" : "late"));
 }
 
 static json_t *

@@ -37,6 +37,7 @@ struct evidence {
 	char		key_fp[EV_FP_MAX];
 	uint8_t		key_state;	/* enum ev_key_state */
 	int16_t		key_index;	/* config keys[], -1: none */
+	uint8_t		rotation;	/* enum ev_rotation */
 };
 
 struct alert {

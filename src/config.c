@@ -35,7 +35,7 @@ static const char *top_keys[] = {
 	"max_catchup_bytes", "rotate_wait", "poll_interval", "warmup",
 	"silence_after", "resolve_interval", "dns_servers", "log", "log_level",
 	"stats_file", "stats_interval", "user", "keys", "this_environment",
-	NULL
+	"rotation_grace", NULL
 };
 static const char *key_keys[] = { "name", "endpoints", "environment",
 	"max_age", "generations", NULL };
@@ -90,6 +90,7 @@ set_defaults(struct config *c)
 	c->resolve_interval = 60 * KS_NSEC_PER_SEC;
 	c->log_level = 2;	/* LOG_LVL_INFO */
 	c->stats_interval = 15 * KS_NSEC_PER_SEC;
+	c->rotation_grace = 60 * KS_NSEC_PER_SEC;
 }
 
 static char *
@@ -878,6 +879,10 @@ config_from_doc(const char *path, struct ydoc *doc, struct ydiag *d)
 	if ((v = ydoc_get(root, "this_environment")) != NULL &&
 	    (s = ydoc_str(d, v, "this_environment")) != NULL)
 		c->this_environment = ks_xstrdup(s);
+	if ((v = ydoc_get(root, "rotation_grace")) != NULL &&
+	    ydoc_duration(d, v, "rotation_grace", &c->rotation_grace) == 0 &&
+	    c->rotation_grace > 3600 * KS_NSEC_PER_SEC)
+		ydiag_add(d, v, "rotation_grace must be at most 1h");
 	if ((v = ydoc_get(root, "keys")) != NULL &&
 	    ydoc_want(d, v, YDOC_SEQ, "keys") == 0) {
 		for (i = 0; i < v->n; i++)

@@ -122,6 +122,7 @@ struct config {
 	struct key_conf		*keys;
 	size_t			 nkeys;
 	char			*this_environment;	/* NULL: none named */
+	int64_t			 rotation_grace;	/* ns */
 	struct limits		 limits;
 	char			*hostname;	/* observer.hostname */
 	int64_t			 lateness;	/* allowed lateness, ns */

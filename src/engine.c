@@ -260,12 +260,68 @@ on_tokens(void *arg, const char *input, uint64_t lineno, int64_t ts,
 	explicit_bzero(fp, sizeof(fp));
 }
 
+static int
+has_next(const struct key_conf *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->ngens; i++)
+		if (k->gens[i].state == KEY_NEXT)
+			return 1;
+	return 0;
+}
+
+/*
+ * Rotation awareness.  The runbook restarts the sidecar with the new key,
+ * then the caller at once: for a few seconds the caller's calls with the
+ * current key are refused, then the next key is accepted.  A rotation of
+ * a key with a registered next generation is seen at the first of these
+ * two; for rotation_grace from then, rejections from allowed sources are
+ * "grace" (reload-401-burst does not count them); after it, the current
+ * key still presented and refused from an allowed source is "late"
+ * (rotation-desync).  Wire events only: logs carry no keys.
+ */
+static void
+rotation(struct engine *e, struct event *ev)
+{
+	const struct key_conf	*k;
+	int64_t			*start;
+	int			 rejected, accepted;
+
+	if (e->rot_start == NULL || ev->key_index < 0 ||
+	    (size_t)ev->key_index >= e->cfg->nkeys ||
+	    !(ev->flags & EV_HAS_STATUS) || !enrich_allowed(e->cfg, ev))
+		return;
+	k = &e->cfg->keys[ev->key_index];
+	if (!has_next(k) || !key_conf_here(e->cfg, k))
+		return;
+	start = &e->rot_start[ev->key_index];
+	rejected = ev->status == 401 || ev->status == 403;
+	accepted = ev->status >= 200 && ev->status < 300;
+	if (*start == 0 && ((ev->key_state == EKS_CURRENT && rejected) ||
+	    (ev->key_state == EKS_NEXT && accepted))) {
+		*start = ev->ts;
+		log_info("%s: a rotation has begun (%s, from an allowed "
+		    "source)", k->name, ev->key_state == EKS_NEXT ?
+		    "the next key accepted" : "the current key refused");
+	}
+	if (*start == 0 || !rejected)
+		return;
+	if (ev->ts <= *start + e->cfg->rotation_grace)
+		ev->rotation = EROT_GRACE;
+	else if (ev->key_state == EKS_CURRENT)
+		ev->rotation = EROT_LATE;
+}
+
 /* The registry, and what key-exposed needs of it, for a config. */
 static void
 use_keys(struct engine *e)
 {
 	keyreg_free(e->keys);
 	free(e->expo);
+	free(e->rot_start);
+	e->rot_start = e->cfg->nkeys > 0 ? ks_xcalloc(e->cfg->nkeys,
+	    sizeof(*e->rot_start)) : NULL;
 	e->keys = keyreg_new(e->cfg);
 	e->expo = keyreg_count(e->keys) > 0 ? ks_xcalloc(keyreg_count(e->keys),
 	    sizeof(*e->expo)) : NULL;
@@ -325,6 +381,7 @@ engine_fini(struct engine *e)
 	ruleset_free(e->rs);
 	keyreg_free(e->keys);
 	free(e->expo);
+	free(e->rot_start);
 	config_free(e->cfg);
 	for (i = 0; i < e->ninputs; i++)
 		free(e->inputs[i]);
@@ -351,6 +408,7 @@ engine_event(struct engine *e, struct event *ev)
 {
 	enrich_endpoint(e->cfg, ev);
 	enrich_key(e->cfg, e->keys, ev);
+	rotation(e, ev);
 	/* a replay: key-age on event time, at the start and every day */
 	if (e->base == NULL && e->cfg->nkeys > 0 && (e->next_age == 0 ||
 	    ev->ts >= e->next_age)) {

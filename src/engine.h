@@ -51,6 +51,7 @@ struct engine {
 	   exposures held back in it (first, last, how many) */
 	struct engine_expo	 *expo;
 	uint64_t		  tokens, exposures;	/* hashed, matched */
+	int64_t			 *rot_start;	/* per key: rotation seen; 0 */
 	int			  holding;	/* warm-up: alerts held back */
 	uint64_t		  alerts;	/* written */
 	uint64_t		  held;		/* held back in warm-up */

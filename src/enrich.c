@@ -56,3 +56,19 @@ enrich_key(const struct config *cfg, const struct keyreg *reg,
 	else
 		ev->key_state = by_gen[g->state];
 }
+
+int
+enrich_allowed(const struct config *cfg, const struct event *ev)
+{
+	const struct endpoint_conf	*ep;
+	size_t				 i;
+
+	if (ev->endpoint < 0 || (size_t)ev->endpoint >= cfg->nendpoints ||
+	    !(ev->flags & EV_HAS_SRC))
+		return 0;
+	ep = &cfg->endpoints[ev->endpoint];
+	for (i = 0; i < ep->nallowed; i++)
+		if (cidr_contains(&ep->allowed[i], &ev->src))
+			return 1;
+	return addrset_contains(&ep->resolved, &ev->src);
+}

@@ -15,6 +15,10 @@
  */
 void	enrich_endpoint(const struct config *, struct event *ev);
 
+/* Is the event's source among its endpoint's allowed_sources (addresses,
+ * prefixes, and what their names resolve to now)? */
+int	enrich_allowed(const struct config *, const struct event *ev);
+
 struct keyreg;
 /*
  * Sets keysentry.key.state (and .name) from the presented fingerprint:

@@ -21,6 +21,7 @@ static const struct ev_field_info fields[] = {
 	{ EVF_KEY_FP,		"keysentry.key.fingerprint",	EVT_STRING },
 	{ EVF_KEY_STATE,	"keysentry.key.state",		EVT_STRING },
 	{ EVF_KEY_NAME,		"keysentry.key.name",		EVT_STRING },
+	{ EVF_ROTATION,		"keysentry.rotation",		EVT_STRING },
 };
 
 static const char *key_states[] = {
@@ -77,6 +78,7 @@ event_clear(struct event *ev)
 	ev->key_fp[0] = '\0';
 	ev->key_state = EKS_NONE;
 	ev->key_index = -1;
+	ev->rotation = EROT_NONE;
 }
 
 static int

@@ -51,6 +51,15 @@ struct event {
 	char		key_fp[EV_FP_MAX];	/* presented key, "" if unknown */
 	uint8_t		key_state;	/* enum ev_key_state */
 	int16_t		key_index;	/* config keys[], -1: none */
+	uint8_t		rotation;	/* enum ev_rotation */
+};
+
+/* keysentry.rotation: a rejection from an allowed source, seen against
+ * a rotation of the key (engine.c). */
+enum ev_rotation {
+	EROT_NONE = 0,
+	EROT_GRACE,		/* "grace": within rotation_grace of its start */
+	EROT_LATE		/* "late": the old key, after the grace */
 };
 
 /*
@@ -69,6 +78,7 @@ enum ev_field {
 	EVF_KEY_FP,		/* keysentry.key.fingerprint */
 	EVF_KEY_STATE,		/* keysentry.key.state */
 	EVF_KEY_NAME,		/* keysentry.key.name */
+	EVF_ROTATION,		/* keysentry.rotation */
 	EVF_COUNT_
 };
 

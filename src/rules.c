@@ -1066,7 +1066,8 @@ needs_key(const struct selection *sel)
 	for (i = 0; i < sel->n; i++) {
 		const struct cond *c = &sel->conds[i];
 		if ((c->field == EVF_KEY_FP || c->field == EVF_KEY_STATE ||
-		    c->field == EVF_KEY_NAME) && (c->op != OP_EXISTS ||
+		    c->field == EVF_KEY_NAME || c->field == EVF_ROTATION) &&
+		    (c->op != OP_EXISTS ||
 		    c->exists))
 			return 1;
 	}
@@ -1455,6 +1456,10 @@ field_value(const struct event *ev, enum ev_field f, const struct config *cfg,
 	case EVF_KEY_NAME:
 		v->s = ev->key_index >= 0 && (size_t)ev->key_index <
 		    cfg->nkeys ? cfg->keys[ev->key_index].name : "";
+		break;
+	case EVF_ROTATION:
+		v->s = ev->rotation == EROT_GRACE ? "grace" :
+		    ev->rotation == EROT_LATE ? "late" : "";
 		break;
 	default:
 		return;

@@ -66,7 +66,8 @@ START_TEST(shipped_rules_load)
 			    "key-revoked-use", "key-unknown",
 			    "key-wrong-environment", "reload-401-burst",
 			    "reload-401-distributed", "reload-guess-success",
-			    "reload-rate", "reload-unexpected-source" };
+			    "reload-rate", "reload-unexpected-source",
+			    "rotation-desync" };
 	const struct rule *r;
 	size_t		 i;
 
@@ -75,41 +76,41 @@ START_TEST(shipped_rules_load)
 	ydiag_init(&d, "rules");
 	rs = ruleset_load(c, &d);
 	ck_assert_msg(rs != NULL, "%s", d.n ? d.msgs[0] : "?");
-	ck_assert_uint_eq(ruleset_nfile_rules(rs), 11);
-	ck_assert_uint_eq(rs->nrules, 18);	/* and the seven built in */
-	for (i = 0; i < 11; i++)
+	ck_assert_uint_eq(ruleset_nfile_rules(rs), 12);
+	ck_assert_uint_eq(rs->nrules, 19);	/* and the seven built in */
+	for (i = 0; i < 12; i++)
 		ck_assert_str_eq(rs->rules[i].id, ids[i]);	/* name order */
-	ck_assert(rs->rules[11].builtin);
-	ck_assert_str_eq(rs->rules[11].id, "source-silent");
-	ck_assert_int_eq(rs->rules[11].severity, SEV_HIGH);
-	ck_assert_str_eq(rs->rules[12].id, "source-resumed");
-	ck_assert_int_eq(rs->rules[12].severity, SEV_INFO);
-	ck_assert_str_eq(rs->rules[13].id, "store-degraded");
-	ck_assert_int_eq(rs->rules[13].severity, SEV_HIGH);
-	ck_assert_str_eq(rs->rules[14].id, "store-recovered");
-	ck_assert_int_eq(rs->rules[14].severity, SEV_INFO);
+	ck_assert(rs->rules[12].builtin);
+	ck_assert_str_eq(rs->rules[12].id, "source-silent");
+	ck_assert_int_eq(rs->rules[12].severity, SEV_HIGH);
+	ck_assert_str_eq(rs->rules[13].id, "source-resumed");
+	ck_assert_int_eq(rs->rules[13].severity, SEV_INFO);
+	ck_assert_str_eq(rs->rules[14].id, "store-degraded");
+	ck_assert_int_eq(rs->rules[14].severity, SEV_HIGH);
+	ck_assert_str_eq(rs->rules[15].id, "store-recovered");
+	ck_assert_int_eq(rs->rules[15].severity, SEV_INFO);
 	/* a count over a window, so that overrides of both apply */
-	ck_assert_str_eq(rs->rules[15].id, "capture-drops");
-	ck_assert_int_eq(rs->rules[15].severity, SEV_HIGH);
-	ck_assert_int_eq(rs->rules[15].agg, AGG_COUNT);
-	ck_assert_int_eq(rs->rules[15].threshold, 1);
-	ck_assert_int_eq(rs->rules[15].window, 60 * INT64_C(1000000000));
-	ck_assert_int_eq(rs->rules[15].cooldown, 600 * INT64_C(1000000000));
+	ck_assert_str_eq(rs->rules[16].id, "capture-drops");
+	ck_assert_int_eq(rs->rules[16].severity, SEV_HIGH);
+	ck_assert_int_eq(rs->rules[16].agg, AGG_COUNT);
+	ck_assert_int_eq(rs->rules[16].threshold, 1);
+	ck_assert_int_eq(rs->rules[16].window, 60 * INT64_C(1000000000));
+	ck_assert_int_eq(rs->rules[16].cooldown, 600 * INT64_C(1000000000));
 	/* key-age: medium, high when due */
-	ck_assert_str_eq(rs->rules[16].id, "key-age");
-	ck_assert_int_eq(rs->rules[16].severity, SEV_MEDIUM);
-	ck_assert(rs->rules[16].escalates);
-	ck_assert_int_eq(rs->rules[16].escalate_severity, SEV_HIGH);
-	ck_assert_str_eq(rs->rules[17].id, "key-exposed");
-	ck_assert_int_eq(rs->rules[17].severity, SEV_CRITICAL);
-	ck_assert_int_eq(rs->rules[17].cooldown, 600 * INT64_C(1000000000));
+	ck_assert_str_eq(rs->rules[17].id, "key-age");
+	ck_assert_int_eq(rs->rules[17].severity, SEV_MEDIUM);
+	ck_assert(rs->rules[17].escalates);
+	ck_assert_int_eq(rs->rules[17].escalate_severity, SEV_HIGH);
+	ck_assert_str_eq(rs->rules[18].id, "key-exposed");
+	ck_assert_int_eq(rs->rules[18].severity, SEV_CRITICAL);
+	ck_assert_int_eq(rs->rules[18].cooldown, 600 * INT64_C(1000000000));
 	/*
 	 * The two that need allowed_sources skip jwks, which has none;
 	 * key-canary-use is for every event (one instance, any endpoint).
 	 */
-	ck_assert_uint_eq(rs->ninsts, 19);
-	ck_assert_uint_eq(rs->nby_ep[0], 10);
-	ck_assert_uint_eq(rs->nby_ep[1], 8);
+	ck_assert_uint_eq(rs->ninsts, 21);
+	ck_assert_uint_eq(rs->nby_ep[0], 11);
+	ck_assert_uint_eq(rs->nby_ep[1], 9);
 	ck_assert_uint_eq(rs->nany, 1);
 	ck_assert_uint_eq(rs->nwarnings, 2);
 	ck_assert_ptr_nonnull(strstr(rs->warnings[0],

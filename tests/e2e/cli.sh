@@ -16,7 +16,7 @@ expect_status 1 "$KS" replay -f syslog -c "$CONF" /dev/null
 "$KS" check -c "$CONF" > "$T/out"
 contains "$T/out" "OK"
 contains "$T/out" "kratos-reload: POST /internal/kratos/reload"
-contains "$T/out" "rules: 11 loaded, 11 enabled"
+contains "$T/out" "rules: 12 loaded, 12 enabled"
 contains "$T/out" 'fast path: on, lines must contain "/reload"'
 
 # check: every error, as FILE:LINE:COLUMN, exit 1

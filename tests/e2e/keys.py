@@ -12,6 +12,10 @@ on the wire (a capture written by pcapgen.py), replayed.
                           skips; once per cooldown per fingerprint, with
                           the count; the line shown masked; a value
                           registered nowhere raises nothing
+    keys.py rotation DIR  the runbook's rotation (sidecar first, then the
+                          caller): its seconds of 401s raise nothing;
+                          a caller left on the old key raises
+                          rotation-desync after rotation_grace
     keys.py rules DIR     every key-* rule that a presented key trips, with
                           its severity and keysentry.key.state, and none
                           that it must not; a retired key accepted after
@@ -338,6 +342,87 @@ keys:
           "counted), lines masked, nothing for an unregistered value")
 
 
+def scenario_rotation(d):
+    old, new = secrets.token_hex(32), secrets.token_hex(32)
+    conf = os.path.join(d, "r.yml")
+    with open(conf, "w") as f:
+        f.write("""rules: [%s/rules]
+endpoints:
+  - name: kratos-reload
+    method: POST
+    path: %s
+    key_header: X-Reload-Api-Key
+    allowed_sources: [10.89.1.10/32]
+this_environment: prod
+rotation_grace: 60s
+keys:
+  - name: CIAM_RELOAD_API_KEY
+    generations:
+      - {fingerprint: "%s", state: current, created: 2026-11-01}
+      - {fingerprint: "%s", state: next, created: 2026-11-20}
+""" % (SRC, RELOAD, fingerprint(old), fingerprint(new)))
+
+    def run(name, recs):
+        log = os.path.join(d, name + ".log")
+        with open(log, "w") as f:
+            for r in recs:
+                f.write(json.dumps(r) + "\n")
+        pcap = os.path.join(d, name + ".pcap")
+        subprocess.run([PY, os.path.join(SRC, "tests/gen/pcapgen.py"),
+                        "--log", log, "--pcap", pcap, "--seed", "5"],
+                       check=True)
+        out = os.path.join(d, name + ".jsonl")
+        subprocess.run([KS, "replay", "-q", "-c", conf, "-o", out, pcap],
+                       check=True, stderr=subprocess.DEVNULL)
+        return [json.loads(x) for x in open(out)]
+
+    caller = "10.89.1.10"
+    # the runbook's order: the sidecar restarted with the new key at
+    # 08:01:00, the caller 8 s later; six refusals in between
+    good = [line("00:00.000Z", caller, 200, old)]
+    good += [line("01:0%d.000Z" % i, caller, 401, old) for i in range(6)]
+    good += [line("01:08.000Z", caller, 200, new),
+             line("05:00.000Z", caller, 200, new)]
+    alerts = run("good", good)
+    if alerts:
+        fail("a correct rotation raised %s" %
+             [a["rule"]["id"] for a in alerts])
+    # a caller left on the old key: refusals go on after the grace
+    bad = [line("00:00.000Z", caller, 200, old)]
+    bad += [line("01:%02d.000Z" % (i * 10), caller, 401, old)
+            for i in range(6)]                      # 01:00 .. 01:50
+    bad += [line("02:%02d.000Z" % (i * 10), caller, 401, old)
+            for i in range(6)]                      # 02:00 .. 02:50
+    bad.append(line("01:30.000Z", "10.89.1.66", 401, old))
+    bad.sort(key=lambda r: r["time"])
+    alerts = run("bad", bad)
+    got = sorted((a["rule"]["id"], a["source"]["ip"], a["@timestamp"],
+                  a["keysentry"].get("rotation"))
+                 for a in alerts)
+    want = sorted([
+        # the first refusal after 08:01:00 + 60 s
+        ("rotation-desync", caller, "2026-11-20T08:02:10.000Z", "late"),
+        # five late refusals within 60 s: a burst again
+        ("reload-401-burst", caller, "2026-11-20T08:02:50.000Z", "late"),
+        # a stranger is never part of a rotation (and holds the key)
+        ("reload-unexpected-source", "10.89.1.66",
+         "2026-11-20T08:01:30.000Z", None),
+        ("key-current-unexpected-source", "10.89.1.66",
+         "2026-11-20T08:01:30.000Z", None),
+    ])
+    if got != want:
+        fail("rotation: got %s, want %s" % (got, want))
+    desync = [a for a in alerts if a["rule"]["id"] == "rotation-desync"][0]
+    if "restart the sidecar and then the caller" not in \
+            desync["rule"]["description"]:
+        fail("rotation-desync without the recovery step")
+    subprocess.run([PY, os.path.join(SRC, "tests/e2e/alerts.py"), "validate",
+                    os.path.join(SRC, "docs/alert.schema.json"),
+                    os.path.join(d, "bad.jsonl")], check=True)
+    print("ok: a correct rotation raises nothing; a caller left on the old "
+          "key raises rotation-desync after the grace")
+
+
 def fingerprint_any(value):
     """keysentry fingerprint of a value that is not hex (no warning
     check)."""
@@ -347,7 +432,8 @@ def fingerprint_any(value):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("rules", "age", "exposed"):
+    if len(sys.argv) != 3 or sys.argv[1] not in ("rules", "age", "exposed",
+                                                 "rotation"):
         sys.exit(__doc__)
     globals()["scenario_" + sys.argv[1]](sys.argv[2])
 
