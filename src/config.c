@@ -972,6 +972,9 @@ config_free(struct config *c)
 	}
 	free(c->keys);
 	free(c->this_environment);
+	for (i = 0; i < c->nextra_key_headers; i++)
+		free(c->extra_key_headers[i]);
+	free(c->extra_key_headers);
 	for (i = 0; i < c->noutputs; i++) {
 		free(c->outputs[i].type);
 		free(c->outputs[i].path);

@@ -123,6 +123,10 @@ struct config {
 	size_t			 nkeys;
 	char			*this_environment;	/* NULL: none named */
 	int64_t			 rotation_grace;	/* ns */
+	/* more header names whose value is a key (hunt --key-header);
+	   not from the file */
+	char			**extra_key_headers;
+	size_t			 nextra_key_headers;
 	struct limits		 limits;
 	char			*hostname;	/* observer.hostname */
 	int64_t			 lateness;	/* allowed lateness, ns */

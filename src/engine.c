@@ -409,6 +409,10 @@ engine_event(struct engine *e, struct event *ev)
 	enrich_endpoint(e->cfg, ev);
 	enrich_key(e->cfg, e->keys, ev);
 	rotation(e, ev);
+	if (e->tap != NULL)
+		e->tap(e->tap_arg, ev);
+	if (e->no_detect)
+		return;
 	/* a replay: key-age on event time, at the start and every day */
 	if (e->base == NULL && e->cfg->nkeys > 0 && (e->next_age == 0 ||
 	    ev->ts >= e->next_age)) {

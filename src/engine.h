@@ -52,6 +52,10 @@ struct engine {
 	struct engine_expo	 *expo;
 	uint64_t		  tokens, exposures;	/* hashed, matched */
 	int64_t			 *rot_start;	/* per key: rotation seen; 0 */
+	/* hunt: every event, enriched, to tap; no detection at all */
+	void			(*tap)(void *arg, const struct event *);
+	void			 *tap_arg;
+	int			  no_detect;
 	int			  holding;	/* warm-up: alerts held back */
 	uint64_t		  alerts;	/* written */
 	uint64_t		  held;		/* held back in warm-up */

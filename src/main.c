@@ -19,7 +19,10 @@
 #include "config.h"
 #include "daemon.h"
 #include "engine.h"
+#include "http.h"
+#include "hunt.h"
 #include "keys.h"
+#include "kstime.h"
 #include "log.h"
 #include "rconn.h"
 #include "replay.h"
@@ -44,6 +47,7 @@ static int cmd_replay(int, char **);
 static int cmd_check(int, char **);
 static int cmd_help(int, char **);
 static int cmd_fingerprint(int, char **);
+static int cmd_hunt(int, char **);
 
 static const struct command commands[] = {
 	{ "run", cmd_run,
@@ -90,6 +94,34 @@ static const struct command commands[] = {
 	  "endpoints, rules, sources and outputs (exit 0).\n"
 	  "\n"
 	  "  -c FILE    config file (default " DEFAULT_CONFIG ")\n" },
+	{ "hunt", cmd_hunt,
+	  "hunt --fingerprint FP [--since T] [--until T] [--key-header NAME] "
+	  "[-c FILE] [-o FILE] [-f FORMAT] [-q] PATH...",
+	  "The leak response's review of logs for use of an exposed key:\n"
+	  "over logs and captures (plain or gzip; read as replay reads\n"
+	  "them), every use of the key with fingerprint FP (per source:\n"
+	  "first and last time, count, statuses, endpoints, files) and\n"
+	  "every line that writes the key in plain text (file, line, time,\n"
+	  "the line masked).  The report, a JSON document, goes to stdout\n"
+	  "or -o FILE; a summary to stderr.  Logs carry no keys: uses are\n"
+	  "seen in captures, exposures in logs.\n"
+	  "\n"
+	  "  --fingerprint FP  sha256: and 16 hex digits (keysentry\n"
+	  "                    fingerprint prints it)\n"
+	  "  --since T         only from T (2026-11-20 or RFC 3339)\n"
+	  "  --until T         only until T\n"
+	  "  --key-header NAME a header whose value is a key, on the wire\n"
+	  "                    (repeatable; default: the config's key\n"
+	  "                    headers, else X-Reload-Api-Key); and\n"
+	  "                    Authorization: Bearer always\n"
+	  "  -c FILE    config file, for its log formats and endpoints\n"
+	  "             (default " DEFAULT_CONFIG ", if it exists)\n"
+	  "  -o FILE    write the report here instead of stdout\n"
+	  "  -f FORMAT  decode every log file as FORMAT\n"
+	  "  -q         no summary on stderr\n"
+	  "\n"
+	  "Exit status: 0 if every file was read to its end, 1 for a usage\n"
+	  "or config error, 2 if a file could not be read or was cut short.\n" },
 	{ "fingerprint", cmd_fingerprint,
 	  "fingerprint [--env VAR | --file FILE]",
 	  "Prints a key's fingerprint, sha256: and the first 16 hex digits\n"
@@ -413,6 +445,160 @@ cmd_check(int argc, char **argv)
 	ruleset_free(rs);
 	config_free(cfg);
 	return 0;
+}
+
+/* A date (midnight UTC) or an RFC 3339 time. */
+static int
+parse_when(const char *s, int64_t *ns)
+{
+	char full[64];
+
+	if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
+		snprintf(full, sizeof(full), "%sT00:00:00Z", s);
+		s = full;
+	}
+	return kstime_parse_rfc3339(s, strlen(s), ns);
+}
+
+static int
+cmd_hunt(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "fingerprint", required_argument, NULL, 'F' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "key-header", required_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct hunt_opts	 o;
+	char			*headers[HTTP_MAX_KEY_HEADERS];
+	size_t			 nheaders = 0, i;
+	const char		*conf = NULL, *output = NULL;
+	struct config		*cfg;
+	struct ruleset		*rs;
+	struct engine		 e;
+	struct ydiag		 d;
+	char			 err[1024];
+	FILE			*out = stdout;
+	int			 ch, rc;
+
+	memset(&o, 0, sizeof(o));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:o:f:q", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'F':
+			if (!keys_fp_valid(optarg)) {
+				log_warnx("--fingerprint %s: not a fingerprint "
+				    "(sha256: and 16 lowercase hex digits, as "
+				    "keysentry fingerprint prints it)", optarg);
+				return 1;
+			}
+			ks_strlcpy(o.fingerprint, optarg,
+			    sizeof(o.fingerprint));
+			break;
+		case 'S':
+		case 'U':
+			if (parse_when(optarg, ch == 'S' ? &o.since :
+			    &o.until) == -1) {
+				log_warnx("--%s %s: a date (2026-11-20) or an "
+				    "RFC 3339 time", ch == 'S' ? "since" :
+				    "until", optarg);
+				return 1;
+			}
+			break;
+		case 'H':
+			if (nheaders == HTTP_MAX_KEY_HEADERS) {
+				log_warnx("hunt: at most %d --key-header",
+				    HTTP_MAX_KEY_HEADERS);
+				return 1;
+			}
+			headers[nheaders++] = optarg;
+			break;
+		case 'c':
+			conf = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'f':
+			if (!decode_format_valid(optarg)) {
+				log_warnx("unknown format \"%s\" (expected "
+				    "one of: %s)", optarg,
+				    decode_format_names());
+				return 1;
+			}
+			o.format = optarg;
+			break;
+		case 'q':
+			o.quiet = 1;
+			break;
+		default:
+			return usage_of("hunt");
+		}
+	}
+	if (o.fingerprint[0] == '\0') {
+		log_warnx("hunt: --fingerprint is required");
+		return usage_of("hunt");
+	}
+	if (optind >= argc) {
+		log_warnx("hunt: no files given");
+		return usage_of("hunt");
+	}
+	/* the config for formats and endpoints: given, or the default if
+	   there is one, or none */
+	if (conf == NULL && access(DEFAULT_CONFIG, R_OK) == 0)
+		conf = DEFAULT_CONFIG;
+	ydiag_init(&d, conf ? conf : "(defaults)");
+	cfg = conf ? config_load(conf, &d) : config_default("(defaults)");
+	if (cfg == NULL) {
+		print_diag(&d);
+		ydiag_free(&d);
+		return 1;
+	}
+	/* a hunt detects nothing: no rules, the memory store */
+	free(cfg->store);
+	cfg->store = ks_xstrdup("memory");
+	/* the headers that carry keys on the wire: the config's, those
+	   given, or the reload endpoint's when there are none */
+	for (i = 0; i < cfg->nendpoints; i++)
+		if (cfg->endpoints[i].key_header != NULL)
+			break;
+	if (nheaders == 0 && i == cfg->nendpoints)
+		headers[nheaders++] = "X-Reload-Api-Key";
+	cfg->extra_key_headers = ks_xcalloc(nheaders + 1,
+	    sizeof(*cfg->extra_key_headers));
+	for (i = 0; i < nheaders; i++)
+		cfg->extra_key_headers[cfg->nextra_key_headers++] =
+		    ks_xstrdup(headers[i]);
+	if ((rs = ruleset_load_buffer(cfg, "(none)", "", 0, &d)) == NULL) {
+		print_diag(&d);
+		ydiag_free(&d);
+		config_free(cfg);
+		return 1;
+	}
+	ydiag_free(&d);
+	if (output != NULL && strcmp(output, "-") != 0 &&
+	    (out = fopen(output, "w")) == NULL) {
+		log_warn("%s", output);
+		ruleset_free(rs);
+		config_free(cfg);
+		return 1;
+	}
+	if (engine_init(&e, cfg, rs, "/dev/null", err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		engine_fini(&e);
+		if (out != stdout)
+			fclose(out);
+		return 1;
+	}
+	rc = hunt_run(&e, &o, argv + optind, argc - optind, out);
+	engine_fini(&e);
+	if (out != stdout && fclose(out) != 0) {
+		log_warn("%s", output);
+		rc = 1;
+	}
+	return rc;
 }
 
 #define KEY_MAX	65536	/* a key longer than this is not a key */

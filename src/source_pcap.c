@@ -150,9 +150,11 @@ pcsrc_wire_opts(const struct config *cfg, int64_t response_timeout,
 	size_t i, k;
 
 	memset(o, 0, sizeof(*o));
-	/* the endpoints' key headers, each once */
-	for (i = 0; i < cfg->nendpoints; i++) {
-		const char *kh = cfg->endpoints[i].key_header;
+	/* the endpoints' key headers (and any more), each once */
+	for (i = 0; i < cfg->nendpoints + cfg->nextra_key_headers; i++) {
+		const char *kh = i < cfg->nendpoints ?
+		    cfg->endpoints[i].key_header :
+		    cfg->extra_key_headers[i - cfg->nendpoints];
 		if (kh == NULL || o->http.nkey_headers == HTTP_MAX_KEY_HEADERS)
 			continue;
 		for (k = 0; k < o->http.nkey_headers; k++)

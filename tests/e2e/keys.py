@@ -16,6 +16,9 @@ on the wire (a capture written by pcapgen.py), replayed.
                           caller): its seconds of 401s raise nothing;
                           a caller left on the old key raises
                           rotation-desync after rotation_grace
+    keys.py hunt DIR      keysentry hunt over a capture and a log: every
+                          use per source, every exposure masked, the
+                          time range, the summary; no key in the report
     keys.py rules DIR     every key-* rule that a presented key trips, with
                           its severity and keysentry.key.state, and none
                           that it must not; a retired key accepted after
@@ -423,6 +426,87 @@ keys:
           "key raises rotation-desync after the grace")
 
 
+def scenario_hunt(d):
+    key, other = secrets.token_hex(32), secrets.token_hex(32)
+    fp = fingerprint(key)
+    recs = [
+        line("00:00.000Z", "10.89.1.10", 200, key),
+        line("10:00.000Z", "10.89.1.66", 401, key),
+        line("20:00.000Z", "10.89.1.10", 200, other),   # another key
+        line("30:00.000Z", "10.89.1.66", 200, key),
+        line("40:00.000Z", "10.89.1.10", 200, key),
+    ]
+    log = os.path.join(d, "calls.log")
+    with open(log, "w") as f:
+        for r in recs:
+            f.write(json.dumps(r) + "\n")
+    pcap = os.path.join(d, "wire.pcap")
+    subprocess.run([PY, os.path.join(SRC, "tests/gen/pcapgen.py"), "--log",
+                    log, "--pcap", pcap, "--seed", "9"], check=True)
+    app = os.path.join(d, "app.log")
+    with open(app, "w") as f:
+        f.write("2026-11-20T08:05:00Z INFO starting\n")
+        f.write("2026-11-20T08:06:00Z DEBUG env CIAM_RELOAD_API_KEY=%s\n"
+                % key)
+        f.write("2026-11-20T08:07:00Z DEBUG other=%s\n" % other)
+        f.write("2026-11-20T08:35:00Z DEBUG retry key %s\n" % key)
+
+    def hunt(*extra):
+        rep = os.path.join(d, "report.json")
+        r = subprocess.run([KS, "hunt", "--fingerprint", fp, "-o", rep] +
+                           list(extra) + [app, pcap], capture_output=True,
+                           text=True)
+        if r.returncode != 0:
+            fail("hunt: %d %s" % (r.returncode, r.stderr))
+        text = open(rep).read()
+        for v in (key, other, key[10:42]):
+            if v in text or v in r.stderr:
+                fail("key material in the hunt's report or summary")
+        return json.loads(text), r.stderr
+
+    rep, err = hunt()                   # no config: the defaults
+    uses = [(u["source"]["ip"], u["count"], u["accepted"], u["statuses"],
+             u["first_seen"], u["last_seen"]) for u in rep["uses"]]
+    want = [("10.89.1.10", 2, 2, {"200": 2}, "2026-11-20T08:00:00.000Z",
+             "2026-11-20T08:40:00.000Z"),
+            ("10.89.1.66", 2, 1, {"401": 1, "200": 1},
+             "2026-11-20T08:10:00.000Z", "2026-11-20T08:30:00.000Z")]
+    if uses != want:
+        fail("hunt uses: %s" % uses)
+    xs = [(x["log"]["file"]["path"], x["line"], x["@timestamp"],
+           x["event"]["original"]) for x in rep["exposures"]]
+    if xs != [(app, 2, "2026-11-20T08:06:00.000Z",
+               "2026-11-20T08:06:00Z DEBUG env CIAM_RELOAD_API_KEY=[key]"),
+              (app, 4, "2026-11-20T08:35:00.000Z",
+               "2026-11-20T08:35:00Z DEBUG retry key [key]")]:
+        fail("hunt exposures: %s" % xs)
+    if rep["summary"] != {"uses": 4, "sources": 2, "accepted": 3,
+                          "exposures": 2, "uses_not_listed": 0,
+                          "exposures_not_listed": 0} or \
+            rep["hunt"]["fingerprint"] != fp or \
+            rep["hunt"]["files"] != [app, pcap] or \
+            rep["hunt"]["complete"] is not True:
+        fail("hunt summary: %s %s" % (rep["summary"], rep["hunt"]))
+    if "4 uses from 2 sources (3 accepted); 2 plain-text exposures" \
+            not in err:
+        fail("hunt's stderr: " + err)
+    # a time range
+    rep, err = hunt("--since", "2026-11-20T08:20:00Z", "--until",
+                    "2026-11-20T08:36:00Z")
+    if rep["summary"]["uses"] != 1 or rep["summary"]["exposures"] != 1 \
+            or rep["hunt"]["since"] != "2026-11-20T08:20:00.000Z":
+        fail("hunt --since/--until: %s" % rep["summary"])
+    # what is refused
+    for bad in (["--fingerprint", "sha256:XYZ", app],
+                ["--fingerprint", fp],
+                ["--fingerprint", fp, "--since", "yesterday", app]):
+        r = subprocess.run([KS, "hunt"] + bad, capture_output=True)
+        if r.returncode != 1:
+            fail("hunt %s: exit %d" % (bad, r.returncode))
+    print("ok: hunt: 4 uses from 2 sources, 2 exposures masked, a time "
+          "range, and the refusals")
+
+
 def fingerprint_any(value):
     """keysentry fingerprint of a value that is not hex (no warning
     check)."""
@@ -433,7 +517,7 @@ def fingerprint_any(value):
 
 def main():
     if len(sys.argv) != 3 or sys.argv[1] not in ("rules", "age", "exposed",
-                                                 "rotation"):
+                                                 "rotation", "hunt"):
         sys.exit(__doc__)
     globals()["scenario_" + sys.argv[1]](sys.argv[2])
 
