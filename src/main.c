@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -428,6 +429,19 @@ cmd_check(int argc, char **argv)
 			printf("    %s %s, format %s\n",
 			    sc->type == SOURCE_FILE ? "file" : "stdin",
 			    sc->path ? sc->path : "-", sc->dopts.format);
+	}
+	if (cfg->nkeys > 0) {
+		printf("  keys: %zu%s%s%s\n", cfg->nkeys,
+		    cfg->this_environment ? " (this environment: " : "",
+		    cfg->this_environment ? cfg->this_environment : "",
+		    cfg->this_environment ? ")" : "");
+		for (i = 0; i < cfg->nkeys; i++) {
+			const struct key_conf *k = &cfg->keys[i];
+			printf("    %s%s%s: %zu generations, max_age %" PRId64
+			    "d\n", k->name, k->environment ? " " : "",
+			    k->environment ? k->environment : "", k->ngens,
+			    k->max_age / (86400 * KS_NSEC_PER_SEC));
+		}
 	}
 	printf("  outputs: %zu%s\n", cfg->noutputs, cfg->noutputs ? "" :
 	    " (alerts go to stdout)");

@@ -95,6 +95,12 @@ keys:
       - {fingerprint: "%s", state: current, created: 2026-10-01}
 """ % (SRC, RELOAD, fp["cur"], fp["next"], fp["ret"], fp["rev"], fp["can"],
             fp["dev"]))
+    r = subprocess.run([KS, "check", "-c", conf], capture_output=True,
+                       text=True, check=True)
+    if "keys: 2 (this environment: prod)" not in r.stdout or \
+            "CIAM_RELOAD_API_KEY dev: 1 generations, max_age 90d" not in \
+            r.stdout:
+        fail("keysentry check's keys: " + r.stdout)
     k = keys
     recs = [
         line("00:00.000Z", "10.89.1.10", 200, k["cur"]),   # as it should be
@@ -111,6 +117,9 @@ keys:
     # a burst of guesses: five unknown keys from one source
     for i in range(5):
         recs.append(line("08:0%d.000Z" % i, "10.89.1.80", 401, k["unk"]))
+    # and five calls with no key at all from another
+    for i in range(5):
+        recs.append(line("09:0%d.000Z" % i, "10.89.1.81", 401, ""))
     log = os.path.join(d, "keys.log")
     with open(log, "w") as f:
         for r in recs:
@@ -145,6 +154,8 @@ keys:
         ("reload-unexpected-source", "10.89.1.71", "critical", "current"),
         ("reload-unexpected-source", "10.89.1.80", "critical", "unknown"),
         ("reload-401-burst", "10.89.1.80", "high", "unknown"),
+        ("reload-unexpected-source", "10.89.1.81", "critical", "missing"),
+        ("reload-401-burst", "10.89.1.81", "high", "missing"),
     ])
     if got != want:
         for g in sorted(set(got) ^ set(want)):
