@@ -209,6 +209,8 @@ keys:
     max_age: 90d
     generations:
       - {fingerprint: "sha256:00000000000000c1", state: current, created: %s}
+      # 64 zeros: a stand-in value that the live run writes into its log
+      - {fingerprint: "sha256:60e05bd1b195af2f", state: canary}
   - name: CIAM_RELOAD_API_KEY
     environment: dev
     max_age: 30d
@@ -269,20 +271,33 @@ def scenario_age(d):
                     % (os.path.join(d, "empty.log"), live,
                        os.path.join(d, "state")))
     p = subprocess.Popen([KS, "run", "-c", conf], stderr=subprocess.DEVNULL)
-    t = time.time() + 60
-    got = []
-    while time.time() < t and not got:
-        if os.path.exists(live):
-            got = [json.loads(x) for x in open(live)]
-        time.sleep(0.05)
-    p.send_signal(signal.SIGTERM)
-    p.wait(timeout=60)
+
+    def wait_for(n):
+        t = time.time() + 60
+        got = []
+        while time.time() < t and len(got) < n:
+            if os.path.exists(live):
+                got = [json.loads(x) for x in open(live)]
+            time.sleep(0.05)
+        return got
+    got = wait_for(1)
     if len(got) != 1 or got[0]["rule"]["id"] != "key-age" or \
             got[0]["keysentry"]["severity"] != "high" or \
             got[0]["keysentry"]["key"]["age_days"] != 100:
+        p.kill()
         fail("key-age at the start of run: %s" % got)
+    # a key written into the followed log, live: key-exposed
+    with open(os.path.join(d, "empty.log"), "a") as f:
+        f.write("app: debug token %s\n" % ("0" * 64))
+    got = wait_for(2)
+    p.send_signal(signal.SIGTERM)
+    p.wait(timeout=60)
+    if len(got) != 2 or got[1]["rule"]["id"] != "key-exposed" or \
+            got[1]["keysentry"]["key"]["state"] != "canary" or \
+            got[1]["event"]["original"] != "app: debug token [key]":
+        fail("key-exposed live: %s" % got[1:])
     print("ok: key-age: %d warnings then %d due in a replay (one a day of "
-          "event time), and at the start of run" % (
+          "event time), and at the start of run; key-exposed live" % (
               sum(1 for w in want if w[1] == "medium"),
               sum(1 for w in want if w[1] == "high")))
 
