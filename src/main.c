@@ -187,6 +187,17 @@ print_diag(struct ydiag *d)
 		    d->total - d->n);
 }
 
+/* -f FORMAT: a known format, or said. */
+static int
+format_ok(const char *f)
+{
+	if (decode_format_valid(f))
+		return 1;
+	log_warnx("unknown format \"%s\" (expected one of: %s)", f,
+	    decode_format_names());
+	return 0;
+}
+
 /* Loads config and rules, reporting every error; NULL on failure. */
 static struct config *
 load_all(const char *path, struct ruleset **rsp)
@@ -283,12 +294,8 @@ cmd_replay(int argc, char **argv)
 			output = optarg;
 			break;
 		case 'f':
-			if (!decode_format_valid(optarg)) {
-				log_warnx("unknown format \"%s\" (expected "
-				    "one of: %s)", optarg,
-				    decode_format_names());
+			if (!format_ok(optarg))
 				return 1;
-			}
 			ro.format = optarg;
 			break;
 		case 's':
@@ -536,12 +543,8 @@ cmd_hunt(int argc, char **argv)
 			output = optarg;
 			break;
 		case 'f':
-			if (!decode_format_valid(optarg)) {
-				log_warnx("unknown format \"%s\" (expected "
-				    "one of: %s)", optarg,
-				    decode_format_names());
+			if (!format_ok(optarg))
 				return 1;
-			}
 			o.format = optarg;
 			break;
 		case 'q':

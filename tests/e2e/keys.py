@@ -43,6 +43,18 @@ PY = sys.executable
 RELOAD = "/internal/kratos/reload"
 
 
+# a config's start: the shipped rules, the reload endpoint, prod
+HEAD = """rules: [%s/rules]
+endpoints:
+  - name: kratos-reload
+    method: POST
+    path: %s
+    key_header: X-Reload-Api-Key
+    allowed_sources: [10.89.1.10/32]
+this_environment: prod
+""" % (SRC, RELOAD)
+
+
 def fail(msg):
     print("FAIL: " + msg, file=sys.stderr)
     sys.exit(1)
@@ -72,15 +84,7 @@ def scenario_rules(d):
     fp = {k: fingerprint(v) for k, v in keys.items()}
     conf = os.path.join(d, "k.yml")
     with open(conf, "w") as f:
-        f.write("""rules: [%s/rules]
-endpoints:
-  - name: kratos-reload
-    method: POST
-    path: %s
-    key_header: X-Reload-Api-Key
-    allowed_sources: [10.89.1.10/32]
-this_environment: prod
-keys:
+        f.write(HEAD + """keys:
   - name: CIAM_RELOAD_API_KEY
     environment: prod
     generations:
@@ -93,8 +97,7 @@ keys:
     environment: dev
     generations:
       - {fingerprint: "%s", state: current, created: 2026-10-01}
-""" % (SRC, RELOAD, fp["cur"], fp["next"], fp["ret"], fp["rev"], fp["can"],
-            fp["dev"]))
+""" % (fp["cur"], fp["next"], fp["ret"], fp["rev"], fp["can"], fp["dev"]))
     r = subprocess.run([KS, "check", "-c", conf], capture_output=True,
                        text=True, check=True)
     if "keys: 2 (this environment: prod)" not in r.stdout or \
@@ -375,21 +378,13 @@ def scenario_rotation(d):
     old, new = secrets.token_hex(32), secrets.token_hex(32)
     conf = os.path.join(d, "r.yml")
     with open(conf, "w") as f:
-        f.write("""rules: [%s/rules]
-endpoints:
-  - name: kratos-reload
-    method: POST
-    path: %s
-    key_header: X-Reload-Api-Key
-    allowed_sources: [10.89.1.10/32]
-this_environment: prod
-rotation_grace: 60s
+        f.write(HEAD + """rotation_grace: 60s
 keys:
   - name: CIAM_RELOAD_API_KEY
     generations:
       - {fingerprint: "%s", state: current, created: 2026-11-01}
       - {fingerprint: "%s", state: next, created: 2026-11-20}
-""" % (SRC, RELOAD, fingerprint(old), fingerprint(new)))
+""" % (fingerprint(old), fingerprint(new)))
 
     def run(name, recs):
         log = os.path.join(d, name + ".log")
