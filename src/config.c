@@ -56,7 +56,7 @@ static const char *file_only_keys[] = { "path", "format", "fields", "poll",
 static const char *pcap_only_keys[] = { "interface", "filter", "snaplen",
 	"promisc", "buffer_size", "response_timeout", NULL };
 static const char *output_keys[] = { "type", "path", "url", "stream",
-	"maxlen", NULL };
+	"maxlen", "min_severity", "rules", NULL };
 static const char *override_keys[] = {
 	"enabled", "severity", "window", "cooldown", "threshold", NULL
 };
@@ -538,6 +538,26 @@ load_output(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 		ydiag_add(d, v, "unknown output type \"%s\" (expected file or "
 		    "redis-stream)", t);
 	o->type = ks_xstrdup(t ? t : "file");
+	if ((v = ydoc_get(n, "min_severity")) != NULL &&
+	    (t = ydoc_str(d, v, "min_severity")) != NULL) {
+		if (severity_parse(t) < 0)
+			ydiag_add(d, v, "min_severity must be info, low, medium, "
+			    "high or critical");
+		else
+			o->min_severity = severity_parse(t);
+	}
+	if ((v = ydoc_get(n, "rules")) != NULL &&
+	    ydoc_want(d, v, YDOC_SEQ, "an output's rules") == 0) {
+		size_t i;
+		o->rules = ks_xcalloc(v->n + 1, sizeof(*o->rules));
+		for (i = 0; i < v->n; i++)
+			if ((t = ydoc_str(d, v->items[i], "a rule id or "
+			    "pattern")) != NULL)
+				o->rules[o->nrules++] = ks_xstrdup(t);
+		if (o->nrules == 0)
+			ydiag_add(d, v, "an output's rules must name at least "
+			    "one rule (leave it out for every rule)");
+	}
 	if (strcmp(o->type, "redis-stream") == 0) {
 		load_stream_output(d, n, o);
 		return;
@@ -980,6 +1000,9 @@ config_free(struct config *c)
 		free(c->outputs[i].path);
 		free(c->outputs[i].url);
 		free(c->outputs[i].stream);
+		for (j = 0; (size_t)j < c->outputs[i].nrules; j++)
+			free(c->outputs[i].rules[j]);
+		free(c->outputs[i].rules);
 	}
 	free(c->outputs);
 	for (i = 0; i < c->noverrides; i++)

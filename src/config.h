@@ -55,6 +55,12 @@ struct output_conf {
 	char		*url;		/* redis-stream */
 	char		*stream;	/* redis-stream */
 	unsigned long	 maxlen;	/* redis-stream: entries kept, about */
+	/* filters: alerts below min_severity, or of rules none of the
+	   patterns (ids, or fnmatch(3) patterns such as key-*) names, are
+	   not written here */
+	int		 min_severity;	/* enum severity; 0: every alert */
+	char		**rules;	/* NULL: every rule */
+	size_t		 nrules;
 };
 
 /* A key's generations: the one in use, the one to come, the old ones. */

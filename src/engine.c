@@ -1,6 +1,7 @@
 /* The engine (see engine.h). */
 #include "autoconfig.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,22 @@
 #include "kstime.h"
 #include "log.h"
 #include "util.h"
+
+/* An output's filters: min_severity, and rule ids or patterns. */
+static int
+wanted(const struct output_conf *o, const struct alert *al)
+{
+	size_t i;
+
+	if ((int)alert_severity(al) < o->min_severity)
+		return 0;
+	if (o->nrules == 0)
+		return 1;
+	for (i = 0; i < o->nrules; i++)
+		if (fnmatch(o->rules[i], al->rule->id, 0) == 0)
+			return 1;
+	return 0;
+}
 
 static void
 on_alert(void *arg, const struct alert *al)
@@ -41,7 +58,8 @@ on_alert(void *arg, const struct alert *al)
 	}
 	e->alerts++;
 	for (i = 0; i < e->nsinks; i++)
-		sink_write(e->sinks[i], text, strlen(text));
+		if (wanted(e->sinks[i]->conf, al))
+			sink_write(e->sinks[i], text, strlen(text));
 	free(text);
 	if (e->gate.written != NULL)
 		e->gate.written(e->gate.arg, id);
@@ -76,7 +94,7 @@ static int
 open_sinks(struct engine *e, const struct config *cfg, const char *output,
     struct sink ***sinksp, size_t *np, char *err, size_t errlen)
 {
-	struct output_conf	 stdout_conf = { "file", "-", NULL, NULL, 0 };
+	struct output_conf	 stdout_conf = { .type = "file", .path = "-" };
 	const struct output_conf *outs;
 	struct sink		**sinks;
 	size_t			 n, i;

@@ -1131,6 +1131,30 @@ finish(struct loader *L)
 			ydiag_add_text(L->diag, msg);
 		}
 	}
+	/* an output's rules must name rules (patterns may match none yet) */
+	for (i = 0; i < cfg->noutputs; i++) {
+		const struct output_conf *o = &cfg->outputs[i];
+		size_t k;
+		for (k = 0; k < o->nrules; k++) {
+			if (strpbrk(o->rules[k], "*?[") != NULL)
+				continue;
+			for (j = 0; j < L->nprotos; j++)
+				if (strcmp(L->protos[j].rule.id, o->rules[k]) ==
+				    0)
+					break;
+			for (e = 0; e < KS_ARRAY_LEN(builtins); e++)
+				if (strcmp(builtins[e].id, o->rules[k]) == 0)
+					j = SIZE_MAX;
+			if (j == L->nprotos) {
+				char msg[512];
+				snprintf(msg, sizeof(msg), "%s: outputs: %s: no "
+				    "rule with id \"%s\" was loaded",
+				    cfg->file, o->path ? o->path : o->type,
+				    o->rules[k]);
+				ydiag_add_text(L->diag, msg);
+			}
+		}
+	}
 	/* full size now, so instances may point into it */
 	rs->rules = ks_xcalloc(L->nprotos + KS_ARRAY_LEN(builtins),
 	    sizeof(*rs->rules));

@@ -3,6 +3,7 @@
 
 #include "check_common.h"
 #include "config.h"
+#include "severity.h"
 #include "util.h"
 
 static struct config *
@@ -529,6 +530,53 @@ START_TEST(key_errors)
 }
 END_TEST
 
+/* Every output may filter by severity and by rule. */
+START_TEST(output_filters)
+{
+	struct ydiag	 d;
+	char		*path;
+	struct config	*c = load_text(
+	    "outputs:\n"
+	    "  - {type: file, path: /a, min_severity: critical}\n"
+	    "  - {type: file, path: /b, rules: [key-*, reload-rate]}\n"
+	    "  - {type: redis-stream, url: 'redis://r:6379/0', min_severity:"
+	    " high, rules: [key-exposed]}\n"
+	    "  - {type: file, path: /c}\n", &d, &path);
+
+	ck_assert_msg(c != NULL, "%s", d.n ? d.msgs[0] : "?");
+	ck_assert_int_eq(c->outputs[0].min_severity, SEV_CRITICAL);
+	ck_assert_uint_eq(c->outputs[0].nrules, 0);
+	ck_assert_int_eq(c->outputs[1].min_severity, SEV_INFO);
+	ck_assert_uint_eq(c->outputs[1].nrules, 2);
+	ck_assert_str_eq(c->outputs[1].rules[0], "key-*");
+	ck_assert_str_eq(c->outputs[1].rules[1], "reload-rate");
+	ck_assert_int_eq(c->outputs[2].min_severity, SEV_HIGH);
+	ck_assert_str_eq(c->outputs[2].rules[0], "key-exposed");
+	ck_assert_int_eq(c->outputs[3].min_severity, SEV_INFO);
+	ck_assert_ptr_null(c->outputs[3].rules);
+	config_free(c);
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+
+	c = load_text("outputs:\n"
+	    "  - {type: file, path: /a, min_severity: loud, rules: []}\n",
+	    &d, &path);
+	ck_assert_ptr_null(c);
+	{
+		static const char *msgs[] = {
+			"2:42: min_severity must be info, low, medium, high or "
+			    "critical",
+			"2:55: an output's rules must name at least one rule",
+		};
+		want_errors(&d, path, msgs, KS_ARRAY_LEN(msgs));
+	}
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -548,6 +596,7 @@ config_suite(void)
 	tcase_add_test(tc, pcap_source_errors);
 	tcase_add_test(tc, keys_and_generations);
 	tcase_add_test(tc, key_errors);
+	tcase_add_test(tc, output_filters);
 	suite_add_tcase(s, tc);
 	return s;
 }

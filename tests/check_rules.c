@@ -454,6 +454,41 @@ START_TEST(overrides)
 }
 END_TEST
 
+/* An output's rules name loaded or built-in rules; patterns may match
+ * none. */
+START_TEST(output_rule_ids)
+{
+	struct config		*c = test_config();
+	struct ydiag		 d;
+	struct ruleset		*rs;
+	struct output_conf	 o;
+	char			*ids[] = { "t", "key-*", "capture-drops",
+				    "reload-rat" };
+	const char		*text = HEAD "endpoints: all\n";
+
+	memset(&o, 0, sizeof(o));
+	o.type = "file";
+	o.path = "/a";
+	o.rules = ids;
+	o.nrules = 3;
+	c->outputs = &o;
+	c->noutputs = 1;
+	rs = rules_text(c, text, &d);
+	ck_assert_msg(rs != NULL, "%s", d.n ? d.msgs[0] : "?");
+	ruleset_free(rs);
+	ydiag_free(&d);
+	o.nrules = 4;
+	rs = rules_text(c, text, &d);
+	ck_assert_ptr_null(rs);
+	ck_assert_ptr_nonnull(strstr(d.msgs[0], "outputs: /a: no rule with "
+	    "id \"reload-rat\""));
+	ydiag_free(&d);
+	c->outputs = NULL;
+	c->noutputs = 0;
+	config_free(c);
+}
+END_TEST
+
 START_TEST(fast_path)
 {
 	struct config	*c = test_config();
@@ -496,6 +531,7 @@ rules_suite(void)
 	tcase_add_test(tc, names_match_what_they_resolve_to);
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, overrides);
+	tcase_add_test(tc, output_rule_ids);
 	tcase_add_test(tc, fast_path);
 	suite_add_tcase(s, tc);
 	return s;

@@ -105,3 +105,28 @@ contains "$T/fp.err" "$T/none"
 printf '\n' | expect_status 1 "$KS" fingerprint 2>"$T/fp.err"
 contains "$T/fp.err" "the key is empty"
 ok "fingerprint"
+
+# outputs filter: min_severity and rules (ids or patterns), each output
+# on its own; the sample incident raises 4 alerts, 2 of them critical
+sed -e "s|rules: \[../../rules\]|rules: [$SRC/rules]|" \
+    -e '/^outputs:/,$d' "$CONF" > "$T/f.yml"
+cat >> "$T/f.yml" <<YAML
+outputs:
+  - {type: file, path: $T/all.jsonl}
+  - {type: file, path: $T/critical.jsonl, min_severity: critical}
+  - {type: file, path: $T/bursts.jsonl, rules: ["reload-401-*", reload-rate]}
+  - {type: file, path: $T/none.jsonl, min_severity: high, rules: [key-exposed]}
+YAML
+"$KS" replay -q -c "$T/f.yml" "$SRC/contrib/sample/incident.log"
+[ "$($ALERTS count "$T/all.jsonl")" = 4 ] || fail "all: $($ALERTS count "$T/all.jsonl")"
+[ "$($ALERTS count "$T/critical.jsonl")" = 2 ] || fail "critical only"
+! grep -q '"severity":"high"' "$T/critical.jsonl" || fail "a high alert passed min_severity: critical"
+[ "$($ALERTS count "$T/bursts.jsonl")" = 2 ] || fail "rules filter"
+[ "$($ALERTS count "$T/bursts.jsonl" reload-401-burst)" = 1 ] || fail "reload-401-*"
+[ "$($ALERTS count "$T/bursts.jsonl" reload-rate)" = 1 ] || fail "reload-rate"
+[ ! -s "$T/none.jsonl" ] || fail "an output that wants nothing got alerts"
+# a rule id no rule has is an error, a pattern is not
+sed -e 's|rules: \[key-exposed\]|rules: [key-exposd]|' "$T/f.yml" > "$T/g.yml"
+expect_status 1 "$KS" check -c "$T/g.yml" 2>"$T/err"
+contains "$T/err" "no rule with id \"key-exposd\""
+ok "output filters"
