@@ -20,6 +20,7 @@
 #include "kstime.h"
 #include "severity.h"
 #include "rconn.h"
+#include "sink.h"
 #include "util.h"
 
 #ifndef KS_RULESDIR
@@ -56,7 +57,11 @@ static const char *file_only_keys[] = { "path", "format", "fields", "poll",
 static const char *pcap_only_keys[] = { "interface", "filter", "snaplen",
 	"promisc", "buffer_size", "response_timeout", NULL };
 static const char *output_keys[] = { "type", "path", "url", "stream",
-	"maxlen", "min_severity", "rules", NULL };
+	"maxlen", "min_severity", "rules", "address", "facility", NULL };
+static const char *facilities[] = { "kern", "user", "mail", "daemon",
+	"auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
+	"ntp", "security", "console", "solaris-cron", "local0", "local1",
+	"local2", "local3", "local4", "local5", "local6", "local7", NULL };
 static const char *override_keys[] = {
 	"enabled", "severity", "window", "cooldown", "threshold", NULL
 };
@@ -517,6 +522,51 @@ load_stream_output(struct ydiag *d, const struct ydoc_node *n,
 	o->path = ks_xstrdup(name);
 }
 
+/* {type: syslog, address: udp://collector:514, facility: local0} */
+static void
+load_syslog_output(struct ydiag *d, const struct ydoc_node *n,
+    struct output_conf *o)
+{
+	const struct ydoc_node	*v;
+	const char		*t;
+	char			 err[256], name[300], *h, *p, *path;
+	int			 tr;
+	size_t			 i;
+
+	o->address = ks_xstrdup("unix:/dev/log");
+	if ((v = ydoc_get(n, "address")) != NULL &&
+	    (t = ydoc_str(d, v, "address")) != NULL) {
+		free(o->address);
+		o->address = ks_xstrdup(t);
+		if (sink_syslog_parse(t, &tr, &h, &p, &path, err,
+		    sizeof(err)) == -1)
+			ydiag_add(d, v, "address %s", err);
+		else {
+			free(h);
+			free(p);
+			free(path);
+		}
+	}
+	o->facility = 16;	/* local0 */
+	if ((v = ydoc_get(n, "facility")) != NULL &&
+	    (t = ydoc_str(d, v, "facility")) != NULL) {
+		for (i = 0; facilities[i] != NULL; i++)
+			if (strcmp(facilities[i], t) == 0)
+				break;
+		if (facilities[i] == NULL)
+			ydiag_add(d, v, "unknown facility \"%s\" (expected a "
+			    "syslog facility name such as auth, daemon or "
+			    "local0)", t);
+		else
+			o->facility = (int)i;
+	}
+	if (ydoc_get(n, "path") != NULL)
+		ydiag_add(d, ydoc_get(n, "path"), "a syslog output has no path "
+		    "(address says where)");
+	snprintf(name, sizeof(name), "syslog:%s", o->address);
+	o->path = ks_xstrdup(name);
+}
+
 static void
 load_output(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 {
@@ -534,9 +584,9 @@ load_output(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 	v = ydoc_get(n, "type");
 	t = ydoc_str(d, v ? v : n, "output type");
 	if (t != NULL && strcmp(t, "file") != 0 &&
-	    strcmp(t, "redis-stream") != 0)
-		ydiag_add(d, v, "unknown output type \"%s\" (expected file or "
-		    "redis-stream)", t);
+	    strcmp(t, "redis-stream") != 0 && strcmp(t, "syslog") != 0)
+		ydiag_add(d, v, "unknown output type \"%s\" (expected file, "
+		    "syslog or redis-stream)", t);
 	o->type = ks_xstrdup(t ? t : "file");
 	if ((v = ydoc_get(n, "min_severity")) != NULL &&
 	    (t = ydoc_str(d, v, "min_severity")) != NULL) {
@@ -560,6 +610,10 @@ load_output(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 	}
 	if (strcmp(o->type, "redis-stream") == 0) {
 		load_stream_output(d, n, o);
+		return;
+	}
+	if (strcmp(o->type, "syslog") == 0) {
+		load_syslog_output(d, n, o);
 		return;
 	}
 	v = ydoc_get(n, "path");
@@ -1000,6 +1054,7 @@ config_free(struct config *c)
 		free(c->outputs[i].path);
 		free(c->outputs[i].url);
 		free(c->outputs[i].stream);
+		free(c->outputs[i].address);
 		for (j = 0; (size_t)j < c->outputs[i].nrules; j++)
 			free(c->outputs[i].rules[j]);
 		free(c->outputs[i].rules);

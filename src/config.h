@@ -55,6 +55,8 @@ struct output_conf {
 	char		*url;		/* redis-stream */
 	char		*stream;	/* redis-stream */
 	unsigned long	 maxlen;	/* redis-stream: entries kept, about */
+	char		*address;	/* syslog: unix:, udp://, tcp:// */
+	int		 facility;	/* syslog: 0-23 */
 	/* filters: alerts below min_severity, or of rules none of the
 	   patterns (ids, or fnmatch(3) patterns such as key-*) names, are
 	   not written here */

@@ -59,7 +59,8 @@ on_alert(void *arg, const struct alert *al)
 	e->alerts++;
 	for (i = 0; i < e->nsinks; i++)
 		if (wanted(e->sinks[i]->conf, al))
-			sink_write(e->sinks[i], text, strlen(text));
+			sink_write_alert(e->sinks[i], text, strlen(text),
+			    (int)alert_severity(al), al->rule->id);
 	free(text);
 	if (e->gate.written != NULL)
 		e->gate.written(e->gate.arg, id);

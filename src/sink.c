@@ -12,6 +12,7 @@
 static const struct sink_backend *backends[] = {
 	&sink_file_backend,
 	&sink_redis_stream_backend,
+	&sink_syslog_backend,
 	NULL
 };
 
@@ -49,6 +50,19 @@ sink_write(struct sink *s, const char *json, size_t len)
 	}
 	s->written++;
 	return 0;
+}
+
+int
+sink_write_alert(struct sink *s, const char *json, size_t len, int severity,
+    const char *rule)
+{
+	int rc;
+
+	s->cur_severity = severity;
+	s->cur_rule = rule;
+	rc = sink_write(s, json, len);
+	s->cur_rule = NULL;
+	return rc;
 }
 
 int

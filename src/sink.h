@@ -36,6 +36,9 @@ struct sink {
 	void				*priv;
 	uint64_t			 written;
 	uint64_t			 failed;
+	/* the alert being written, for sinks that show it (syslog) */
+	int				 cur_severity;	/* enum severity */
+	const char			*cur_rule;
 };
 
 struct event_base;
@@ -44,11 +47,20 @@ struct sink	*sink_open(const struct output_conf *, struct event_base *,
 		    char *err, size_t errlen);
 int		 sink_drain(struct sink *);
 int		 sink_write(struct sink *, const char *json, size_t len);
+/* The same, with the alert's severity and rule id for the sink. */
+int		 sink_write_alert(struct sink *, const char *json, size_t len,
+		    int severity, const char *rule);
 int		 sink_flush(struct sink *);
 int		 sink_reopen(struct sink *);
 void		 sink_close(struct sink *);
 
 extern const struct sink_backend sink_file_backend;
 extern const struct sink_backend sink_redis_stream_backend;
+extern const struct sink_backend sink_syslog_backend;
+
+/* A syslog output's address: unix:/path, udp://host:port, tcp://host:port
+ * (transport 0, 1, 2); 0, or -1 with a message. */
+int	sink_syslog_parse(const char *address, int *transport, char **host,
+	    char **port, char **path, char *err, size_t errlen);
 
 #endif

@@ -559,6 +559,42 @@ START_TEST(output_filters)
 	unlink(path);
 	free(path);
 
+	/* syslog: the local socket by default, local0 */
+	c = load_text("outputs:\n"
+	    "  - {type: syslog}\n"
+	    "  - {type: syslog, address: 'tcp://[::1]:6514', facility: auth}\n",
+	    &d, &path);
+	ck_assert_msg(c != NULL, "%s", d.n ? d.msgs[0] : "?");
+	ck_assert_str_eq(c->outputs[0].address, "unix:/dev/log");
+	ck_assert_int_eq(c->outputs[0].facility, 16);
+	ck_assert_str_eq(c->outputs[0].path, "syslog:unix:/dev/log");
+	ck_assert_str_eq(c->outputs[1].address, "tcp://[::1]:6514");
+	ck_assert_int_eq(c->outputs[1].facility, 4);
+	config_free(c);
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+	c = load_text("outputs:\n"
+	    "  - {type: syslog, address: 'udp://host', facility: audit}\n"
+	    "  - {type: syslog, address: 'unix:dev/log', path: /x}\n"
+	    "  - {type: syslog, address: 'tcp://h:99999'}\n", &d, &path);
+	ck_assert_ptr_null(c);
+	{
+		static const char *msgs[] = {
+			"2:29: address udp://host: expected host:port",
+			"2:53: unknown facility \"audit\"",
+			"3:29: address unix:dev/log: a unix address is an "
+			    "absolute path",
+			"3:51: a syslog output has no path",
+			"4:29: address tcp://h:99999: the port must be 1 to "
+			    "65535",
+		};
+		want_errors(&d, path, msgs, KS_ARRAY_LEN(msgs));
+	}
+	ydiag_free(&d);
+	unlink(path);
+	free(path);
+
 	c = load_text("outputs:\n"
 	    "  - {type: file, path: /a, min_severity: loud, rules: []}\n",
 	    &d, &path);
