@@ -716,15 +716,10 @@ load_date(struct ydiag *d, const struct ydoc_node *v, const char *what,
     int64_t *ns)
 {
 	const char	*s = ydoc_str(d, v, what);
-	char		 full[64];
 
 	if (s == NULL)
 		return -1;
-	if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
-		snprintf(full, sizeof(full), "%sT00:00:00Z", s);
-		s = full;
-	}
-	if (kstime_parse_rfc3339(s, strlen(s), ns) == -1) {
+	if (kstime_parse_day(s, ns) == -1) {
 		ydiag_add(d, v, "%s must be a date (2026-09-01) or an RFC 3339 "
 		    "time", what);
 		return -1;

@@ -344,3 +344,15 @@ kstime_find(const char *line, size_t len, int64_t *ns)
 	}
 	return -1;
 }
+
+int
+kstime_parse_day(const char *s, int64_t *ns)
+{
+	char full[64];
+
+	if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
+		snprintf(full, sizeof(full), "%sT00:00:00Z", s);
+		s = full;
+	}
+	return kstime_parse_rfc3339(s, strlen(s), ns);
+}

@@ -28,6 +28,8 @@ int	kstime_parse_epoch(const char *s, size_t len, int64_t *ns);
 /* Tries RFC 3339, then epoch, then CLF (with or without brackets). */
 int	kstime_parse_any(const char *s, size_t len, int64_t *ns);
 
+/* A day (2026-11-20, its midnight UTC) or an RFC 3339 time; 0 or -1. */
+int	kstime_parse_day(const char *s, int64_t *ns);
 /*
  * The first time written anywhere in a line: RFC 3339 (2026-11-20T08:01:
  * 00.5Z) or CLF in brackets ([20/Nov/2026:08:01:00 +0000]).  For lines

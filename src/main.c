@@ -468,19 +468,6 @@ cmd_check(int argc, char **argv)
 	return 0;
 }
 
-/* A date (midnight UTC) or an RFC 3339 time. */
-static int
-parse_when(const char *s, int64_t *ns)
-{
-	char full[64];
-
-	if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
-		snprintf(full, sizeof(full), "%sT00:00:00Z", s);
-		s = full;
-	}
-	return kstime_parse_rfc3339(s, strlen(s), ns);
-}
-
 static int
 cmd_hunt(int argc, char **argv)
 {
@@ -520,7 +507,7 @@ cmd_hunt(int argc, char **argv)
 			break;
 		case 'S':
 		case 'U':
-			if (parse_when(optarg, ch == 'S' ? &o.since :
+			if (kstime_parse_day(optarg, ch == 'S' ? &o.since :
 			    &o.until) == -1) {
 				log_warnx("--%s %s: a date (2026-11-20) or an "
 				    "RFC 3339 time", ch == 'S' ? "since" :

@@ -179,6 +179,13 @@ START_TEST(find_in_a_line)
 	    34, &ns), -1);
 	ck_assert_int_eq(kstime_find("", 0, &ns), -1);
 	ck_assert_int_eq(kstime_find("[20/Nov/2026:09:01:00", 21, &ns), -1);
+	/* a day is its midnight UTC; a time is itself */
+	ck_assert_int_eq(kstime_parse_day("2026-11-20", &ns), 0);
+	ck_assert_int_eq(kstime_parse_rfc3339("2026-11-20T00:00:00Z", 20,
+	    &want), 0);
+	ck_assert_int_eq(ns, want);
+	ck_assert_int_eq(kstime_parse_day("2026-11-20T08:01:00Z", &ns), 0);
+	ck_assert_int_eq(kstime_parse_day("20/11/2026", &ns), -1);
 }
 END_TEST
 
