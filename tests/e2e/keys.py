@@ -60,6 +60,20 @@ def fail(msg):
     sys.exit(1)
 
 
+def capture_of(d, logname, pcapname, recs, seed, *extra):
+    """The records as a log (each may name the key its request presents)
+    and as a capture of the same traffic; returns both paths."""
+    log = os.path.join(d, logname)
+    with open(log, "w") as f:
+        for r in recs:
+            f.write(json.dumps(r) + "\n")
+    pcap = os.path.join(d, pcapname)
+    subprocess.run([PY, os.path.join(SRC, "tests/gen/pcapgen.py"), "--log",
+                    log, "--pcap", pcap, "--seed", str(seed)] + list(extra),
+                   check=True)
+    return log, pcap
+
+
 def fingerprint(key):
     r = subprocess.run([KS, "fingerprint"], input=key, capture_output=True,
                        text=True, check=True)
@@ -123,14 +137,7 @@ def scenario_rules(d):
     # and five calls with no key at all from another
     for i in range(5):
         recs.append(line("09:0%d.000Z" % i, "10.89.1.81", 401, ""))
-    log = os.path.join(d, "keys.log")
-    with open(log, "w") as f:
-        for r in recs:
-            f.write(json.dumps(r) + "\n")
-    pcap = os.path.join(d, "keys.pcap")
-    subprocess.run([PY, os.path.join(SRC, "tests/gen/pcapgen.py"), "--log",
-                    log, "--pcap", pcap, "--seed", "11", "--messy"],
-                   check=True)
+    log, pcap = capture_of(d, "keys.log", "keys.pcap", recs, 11, "--messy")
     out = os.path.join(d, "alerts.jsonl")
     err = os.path.join(d, "replay.err")
     with open(err, "w") as e:
@@ -387,14 +394,7 @@ keys:
 """ % (fingerprint(old), fingerprint(new)))
 
     def run(name, recs):
-        log = os.path.join(d, name + ".log")
-        with open(log, "w") as f:
-            for r in recs:
-                f.write(json.dumps(r) + "\n")
-        pcap = os.path.join(d, name + ".pcap")
-        subprocess.run([PY, os.path.join(SRC, "tests/gen/pcapgen.py"),
-                        "--log", log, "--pcap", pcap, "--seed", "5"],
-                       check=True)
+        log, pcap = capture_of(d, name + ".log", name + ".pcap", recs, 5)
         out = os.path.join(d, name + ".jsonl")
         subprocess.run([KS, "replay", "-q", "-c", conf, "-o", out, pcap],
                        check=True, stderr=subprocess.DEVNULL)
@@ -457,13 +457,7 @@ def scenario_hunt(d):
         line("30:00.000Z", "10.89.1.66", 200, key),
         line("40:00.000Z", "10.89.1.10", 200, key),
     ]
-    log = os.path.join(d, "calls.log")
-    with open(log, "w") as f:
-        for r in recs:
-            f.write(json.dumps(r) + "\n")
-    pcap = os.path.join(d, "wire.pcap")
-    subprocess.run([PY, os.path.join(SRC, "tests/gen/pcapgen.py"), "--log",
-                    log, "--pcap", pcap, "--seed", "9"], check=True)
+    log, pcap = capture_of(d, "calls.log", "wire.pcap", recs, 9)
     app = os.path.join(d, "app.log")
     with open(app, "w") as f:
         f.write("2026-11-20T08:05:00Z INFO starting\n")

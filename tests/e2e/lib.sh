@@ -20,6 +20,23 @@ if ! "$PY" -c 'import jsonschema' 2>/dev/null; then
 fi
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# stop_and_clean PIDFILE: stops the server a test started (SIGCONT first,
+# in case it was stopped), waits for it to exit (5 s at most: it writes
+# its log and removes its pid file as it goes, and rm would race it),
+# then removes $T
+stop_and_clean() {
+	pid=$(cat "$1" 2>/dev/null || true)
+	if [ -n "$pid" ]; then
+		kill -CONT "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+			i=$((i + 1)); sleep 0.05
+		done
+	fi
+	rm -rf "$T" 2>/dev/null || { sleep 1; rm -rf "$T"; } || :
+}
 ok() { echo "ok: $*"; }
 
 # expect_status WANT CMD...: runs CMD, fails unless it exits WANT

@@ -20,20 +20,7 @@ start_redis() {
 		sleep 0.05
 	done
 }
-stop_all() {
-	pid=$(cat "$T/redis.pid" 2>/dev/null || true)
-	if [ -n "$pid" ]; then
-		kill -CONT "$pid" 2>/dev/null
-		kill "$pid" 2>/dev/null
-		# it writes its log and removes its pid file as it goes: wait
-		# (5 s at most), or rm races it
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
-			i=$((i + 1)); sleep 0.05
-		done
-	fi
-	rm -rf "$T" 2>/dev/null || { sleep 1; rm -rf "$T"; } || :
-}
+stop_all() { stop_and_clean "$T/redis.pid"; }
 trap stop_all EXIT
 start_redis
 

@@ -26,19 +26,7 @@ start_redis() {
 	done
 	cat "$T/redis.log"; fail "redis-server did not start"
 }
-stop_redis() {
-	pid=$(cat "$T/redis.pid" 2>/dev/null || true)
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		# it writes its log and removes its pid file as it goes: wait
-		# (5 s at most), or rm races it
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
-			i=$((i + 1)); sleep 0.05
-		done
-	fi
-	rm -rf "$T" 2>/dev/null || { sleep 1; rm -rf "$T"; } || :
-}
+stop_redis() { stop_and_clean "$T/redis.pid"; }
 trap stop_redis EXIT
 start_redis
 
