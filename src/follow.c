@@ -82,6 +82,7 @@ struct fsrc {
 	int			 done;		/* stdin at its end */
 	int			 need_scan;	/* marked by inotify */
 	int64_t			 current_seen;	/* wall ns: a scan saw the name */
+	uint64_t		 held;		/* turn its older file ran out in */
 	struct closed_gen {
 		uint64_t	 dev, ino;
 		uint64_t	 offset;	/* read up to here */
@@ -122,6 +123,7 @@ struct follow {
 	int				 dirty;
 	int				 stopped;
 	int				 startup;	/* in the first configure */
+	uint64_t			 turn;		/* on_work calls */
 };
 
 static void	queue_file(struct follow *, struct ffile *);
@@ -582,20 +584,47 @@ open_found(struct fsrc *src, const char *path)
 	add_file(src, path, fd, sb, offset, warm, lines, 0);
 }
 
+static int
+mtime_order(const struct stat *, const struct stat *);
+
+struct found {
+	char		 path[PATH_MAX];
+	struct stat	 sb;
+	const struct pos *p;
+};
+
+static int
+found_cmp(const void *a, const void *b)
+{
+	return mtime_order(&((const struct found *)a)->sb,
+	    &((const struct found *)b)->sb);
+}
+
+static void
+gone(struct fsrc *src, const struct pos *p)
+{
+	log_warnx("%s: the file read before the stop (inode %" PRIu64 ") is "
+	    "gone; what was written to it after offset %" PRIu64 " cannot be "
+	    "read", p->path, p->ino, p->offset);
+	src->lines_closed += p->lines;
+}
+
 /*
  * At start: a saved file of this source that is no longer under its name
  * (rotated while we were stopped) is looked for among its siblings and
- * read from its saved offset before the current file.
+ * read from its saved offset before the current file.  They are read
+ * oldest first, whatever order the state lists them in: their warm-up
+ * must reach the detectors in event-time order, or it counts as late.
  */
 static void
 recover_rotated(struct fsrc *src)
 {
 	struct follow	*f = src->f;
-	size_t		 i;
+	size_t		 i, n = 0;
 	DIR		*d;
 	struct dirent	*de;
-	struct stat	 sb, want;
-	char		 path[PATH_MAX];
+	struct stat	 sb;
+	struct found	*fo = NULL;
 	struct ffile	*ff;
 	int		 found, fd;
 
@@ -609,38 +638,50 @@ recover_rotated(struct fsrc *src)
 		if (found || (d = opendir(src->dir)) == NULL)
 			continue;
 		while ((de = readdir(d)) != NULL) {
+			char path[PATH_MAX];
 			snprintf(path, sizeof(path), "%s/%s", src->dir,
 			    de->d_name);
 			if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode) ||
 			    (uint64_t)sb.st_dev != p->dev ||
 			    (uint64_t)sb.st_ino != p->ino)
 				continue;
-			want = sb;
-			if ((fd = open_checked(path, &sb, &want)) == -1)
-				break;
-			if (!state_head_matches(fd, p) ||
-			    p->offset > (uint64_t)sb.st_size) {
-				close(fd);
-				break;
-			}
-			log_info("%s: rotated to %s while keysentry was stopped; "
-			    "reading the rest of it from offset %" PRIu64,
-			    p->path, path, p->offset);
-			ff = add_file(src, path, fd, &sb, bound_catchup(src, fd,
-			    path, p->offset, (uint64_t)sb.st_size),
-			    p->warm_offset, p->lines, 1);
+			fo = ks_xreallocarray(fo, n + 1, sizeof(*fo));
+			memcpy(fo[n].path, path, sizeof(path));
+			fo[n].sb = sb;
+			fo[n].p = p;
+			n++;
 			found = 1;
 			break;
 		}
 		closedir(d);
-		if (!found) {
-			log_warnx("%s: the file read before the stop (inode %"
-			    PRIu64 ") is gone; what was written to it after "
-			    "offset %" PRIu64 " cannot be read", p->path,
-			    p->ino, p->offset);
-			src->lines_closed += p->lines;
-		}
+		if (!found)
+			gone(src, p);
 	}
+	if (n > 1)
+		qsort(fo, n, sizeof(*fo), found_cmp);
+	for (i = 0; i < n; i++) {
+		const struct pos *p = fo[i].p;
+		struct stat want = fo[i].sb;
+
+		sb = fo[i].sb;
+		if ((fd = open_checked(fo[i].path, &sb, &want)) != -1 &&
+		    (!state_head_matches(fd, p) ||
+		    p->offset > (uint64_t)sb.st_size)) {
+			close(fd);
+			fd = -1;
+		}
+		if (fd == -1) {
+			gone(src, p);
+			continue;
+		}
+		log_info("%s: rotated to %s while keysentry was stopped; "
+		    "reading the rest of it from offset %" PRIu64,
+		    p->path, fo[i].path, p->offset);
+		add_file(src, fo[i].path, fd, &sb, bound_catchup(src, fd,
+		    fo[i].path, p->offset, (uint64_t)sb.st_size),
+		    p->warm_offset, p->lines, 1);
+	}
+	free(fo);
 }
 
 /* ------------------------------------------------------------------ */
@@ -655,32 +696,38 @@ struct missed {
 	uint64_t	 from;		/* where its new records start */
 };
 
+/*
+ * Oldest first: by last write.  File times move in clock ticks, so
+ * generations rotated within one tick tie; then the one renamed first,
+ * then the one created first (inode numbers grow), so that ties never
+ * come out in qsort's arbitrary order.
+ */
 static int
-missed_cmp(const void *a, const void *b)
+mtime_order(const struct stat *x, const struct stat *y)
 {
-	const struct missed *x = a, *y = b;
-	int64_t mx = (int64_t)x->sb.st_mtim.tv_sec * KS_NSEC_PER_SEC +
-		    x->sb.st_mtim.tv_nsec;
-	int64_t my = (int64_t)y->sb.st_mtim.tv_sec * KS_NSEC_PER_SEC +
-		    y->sb.st_mtim.tv_nsec;
-	int64_t cx = (int64_t)x->sb.st_ctim.tv_sec * KS_NSEC_PER_SEC +
-		    x->sb.st_ctim.tv_nsec;
-	int64_t cy = (int64_t)y->sb.st_ctim.tv_sec * KS_NSEC_PER_SEC +
-		    y->sb.st_ctim.tv_nsec;
+	int64_t mx = (int64_t)x->st_mtim.tv_sec * KS_NSEC_PER_SEC +
+		    x->st_mtim.tv_nsec;
+	int64_t my = (int64_t)y->st_mtim.tv_sec * KS_NSEC_PER_SEC +
+		    y->st_mtim.tv_nsec;
+	int64_t cx = (int64_t)x->st_ctim.tv_sec * KS_NSEC_PER_SEC +
+		    x->st_ctim.tv_nsec;
+	int64_t cy = (int64_t)y->st_ctim.tv_sec * KS_NSEC_PER_SEC +
+		    y->st_ctim.tv_nsec;
 
-	/*
-	 * Oldest first: by last write.  File times move in clock ticks, so
-	 * generations rotated within one tick tie; then the one renamed
-	 * first, then the one created first (inode numbers grow), so that
-	 * ties never come out in qsort's arbitrary order.
-	 */
 	if (mx != my)
 		return mx < my ? -1 : 1;
 	if (cx != cy)
 		return cx < cy ? -1 : 1;
-	if (x->sb.st_ino != y->sb.st_ino)
-		return x->sb.st_ino < y->sb.st_ino ? -1 : 1;
+	if (x->st_ino != y->st_ino)
+		return x->st_ino < y->st_ino ? -1 : 1;
 	return 0;
+}
+
+static int
+missed_cmp(const void *a, const void *b)
+{
+	return mtime_order(&((const struct missed *)a)->sb,
+	    &((const struct missed *)b)->sb);
 }
 
 /*
@@ -1087,10 +1134,22 @@ on_work(evutil_socket_t fd, short what, void *arg)
 		return;
 	ff = f->queue;
 	f->queue = NULL;
+	f->turn++;
 	for (; ff != NULL; ff = next) {
 		next = ff->qnext;
-		ff->queued = 0;
 		ff->qnext = NULL;
+		/*
+		 * A rotated file that had more than one turn's records holds
+		 * back the files after it in its source (younger ones): their
+		 * lines are later, and the detectors would find them late.
+		 * Other sources go on.
+		 */
+		if (ff->src->held == f->turn) {
+			*tail = ff;
+			tail = &ff->qnext;
+			continue;
+		}
+		ff->queued = 0;
 		if (ff->src->type == SOURCE_STDIN) {
 			more = read_stdin(ff);
 			if (input_done(ff->in)) {
@@ -1107,6 +1166,8 @@ on_work(evutil_socket_t fd, short what, void *arg)
 			ff->queued = 1;
 			*tail = ff;
 			tail = &ff->qnext;
+			if (ff->rotated)
+				ff->src->held = f->turn;
 		}
 	}
 	/* what is left goes after anything queued meanwhile */

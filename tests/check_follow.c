@@ -18,7 +18,7 @@
 #include "state.h"
 #include "util.h"
 
-#define MAXN		4096
+#define MAXN		30000
 #define DEADLINE_S	20
 
 struct fx {
@@ -33,6 +33,9 @@ struct fx {
 	unsigned int		 nev, want, warm;
 	unsigned int		 last;		/* order check */
 	int			 out_of_order, finished, timed_out;
+	unsigned int		 warm_last;	/* the same, in warm-ups */
+	int			 warm_out_of_order;
+	int64_t			 rotate_wait, warmup;	/* 0: defaults */
 	void			(*step)(struct fx *);	/* on every tick */
 };
 
@@ -46,6 +49,9 @@ hook_event(void *arg, struct event *ev, int warm)
 	n = (unsigned int)ev->src.bytes[2] << 8 | ev->src.bytes[3];
 	ck_assert_uint_le(n, MAXN);
 	if (warm) {
+		if (n < x->warm_last)
+			x->warm_out_of_order = 1;
+		x->warm_last = n;
 		x->warm++;
 		return;
 	}
@@ -167,9 +173,10 @@ setup(struct fx *x, const char *source_extra)
 static void
 start(struct fx *x, int from_start)
 {
-	struct follow_opts	 fo = { from_start, KS_NSEC_PER_SEC / 5,
+	struct follow_opts	 fo = { from_start, x->rotate_wait ?
+				    x->rotate_wait : KS_NSEC_PER_SEC / 5,
 				    KS_NSEC_PER_SEC / 20, UINT64_C(1) << 30,
-				    0 };
+				    x->warmup };
 	struct follow_hooks	 fh = { hook_event, hook_input, hook_clock,
 				    hook_finished, hook_lines };
 	struct timeval		 tick = { 0, 10000 }, dl = { DEADLINE_S, 0 };
@@ -444,6 +451,69 @@ START_TEST(missed_generations_with_one_mtime)
 }
 END_TEST
 
+/*
+ * Generations renamed while keysentry ran, still open (rotate_wait) at
+ * the stop, renamed once more while it was stopped: after the restart
+ * their warm-up is read oldest first, whatever order the saved state
+ * lists them in (newest first, as it happens), or the detectors would
+ * take the older lines for late ones.
+ */
+START_TEST(saved_generations_oldest_first)
+{
+	struct fx	x;
+	char		gen[4096];
+
+	setup(&x, "");
+	x.rotate_wait = 60 * KS_NSEC_PER_SEC;	/* open until the stop */
+	x.warmup = 3600 * KS_NSEC_PER_SEC;
+	append(x.log, 1, 10);
+	start(&x, 1);
+	run_until(&x, 10, "the first generation");
+	snprintf(gen, sizeof(gen), "%s.1", x.log);
+	ck_assert_int_eq(rename(x.log, gen), 0);
+	append(x.log, 11, 20);
+	run_until(&x, 20, "the second generation");
+	stop(&x);
+	usleep(20000);			/* another mtime */
+	snprintf(gen, sizeof(gen), "%s.2", x.log);
+	ck_assert_int_eq(rename(x.log, gen), 0);
+	append(x.log, 21, 30);
+	x.warm_last = 0;
+	start(&x, 0);
+	run_until(&x, 30, "the new file");
+	all_once(&x, 1, 30);
+	ck_assert_uint_eq(x.warm, 20);	/* both generations, again */
+	ck_assert_msg(!x.warm_out_of_order, "warm-up out of order");
+	teardown(&x);
+}
+END_TEST
+
+/*
+ * A rotated file with more than one turn's records (20000) still to read
+ * when the new file appears: all of it comes first.  Taking turns between
+ * the two, as between sources, would hand the new file's lines over
+ * before the old file's last ones.
+ */
+START_TEST(rotated_backlog_before_the_new_file)
+{
+	struct fx	x;
+	char		gen[4096];
+
+	setup(&x, "");
+	x.rotate_wait = 60 * KS_NSEC_PER_SEC;
+	append(x.log, 1, 10);
+	start(&x, 1);
+	run_until(&x, 10, "the first lines");
+	append(x.log, 11, 25010);	/* while the loop does not run */
+	snprintf(gen, sizeof(gen), "%s.1", x.log);
+	ck_assert_int_eq(rename(x.log, gen), 0);
+	append(x.log, 25011, 26010);
+	run_until(&x, 26010, "the backlog and the new file");
+	all_once(&x, 1, 26010);
+	teardown(&x);
+}
+END_TEST
+
 START_TEST(helpers)
 {
 	char	*p = ks_tempfile(NULL, "one\ntwo\nthree", 13);
@@ -477,6 +547,8 @@ follow_suite(void)
 	tcase_add_test(tc, restart_resumes);
 	tcase_add_test(tc, replaced_while_stopped);
 	tcase_add_test(tc, missed_generations_with_one_mtime);
+	tcase_add_test(tc, saved_generations_oldest_first);
+	tcase_add_test(tc, rotated_backlog_before_the_new_file);
 	tcase_add_test(tc, helpers);
 	suite_add_tcase(s, tc);
 	return s;
