@@ -134,8 +134,8 @@ alert_id(const struct alert *al, char out[33])
 	size_t	i, o;
 
 	kstime_format(al->ts, ts, sizeof(ts));
-	o = (size_t)snprintf(buf, sizeof(buf), "%s\037%s\037%s\037%s",
-	    al->rule->id, al->endpoint ? al->endpoint->name : "",
+	o = (size_t)snprintf(buf, sizeof(buf), "%s%s\037%s\037%s\037%s",
+	    al->rollup ? "rollup\037" : "", al->rule->id, al->endpoint ? al->endpoint->name : "",
 	    al->source ? al->source : al->store ? al->store :
 	    al->interface ? al->interface : al->gen ? al->gen->fp : "", ts);
 	for (i = 0; i < al->ngroup && o < sizeof(buf); i++)
@@ -234,6 +234,43 @@ alert_to_json(const struct alert *al, const struct alert_ctx *ctx)
 	    json_integer(r->cooldown / KS_NSEC_PER_SEC));
 	jset(o, "keysentry.first_seen", jtime(al->first_seen));
 	jset(o, "keysentry.last_seen", jtime(al->last_seen));
+	if (r->response != NULL) {
+		const struct playbook *pb = r->response;
+		json_t *steps = json_array();
+		for (i = 0; i < pb->nsteps; i++) {
+			json_t *st = json_object();
+			json_object_set_new(st, "name",
+			    jstr(pb->steps[i].name));
+			json_object_set_new(st, "action",
+			    jstr(pb->steps[i].action));
+			json_array_append_new(steps, st);
+		}
+		jset(o, "keysentry.response.playbook", jstr(pb->name));
+		if (pb->title != NULL)
+			jset(o, "keysentry.response.name", jstr(pb->title));
+		if (pb->runbook != NULL)
+			jset(o, "keysentry.response.runbook",
+			    jstr(pb->runbook));
+		jset(o, "keysentry.response.steps", steps);
+	}
+	if (al->nsupp > 0) {
+		json_t *per = json_object();
+		for (i = 0; i < al->nsupp; i++)
+			json_object_set_new(per, al->supp_rules[i]->id,
+			    json_integer((json_int_t)al->supp_counts[i]));
+		jset(o, "keysentry.suppressed.count",
+		    json_integer((json_int_t)al->count));
+		jset(o, "keysentry.suppressed.first", jtime(al->first_seen));
+		jset(o, "keysentry.suppressed.last", jtime(al->last_seen));
+		jset(o, "keysentry.suppressed.rules", per);
+	}
+	if (al->rollup) {
+		jset(o, "keysentry.rollup", json_true());
+		jset(o, "keysentry.suppressed.count",
+		    json_integer((json_int_t)al->count));
+		jset(o, "keysentry.suppressed.first", jtime(al->first_seen));
+		jset(o, "keysentry.suppressed.last", jtime(al->last_seen));
+	}
 	grp = json_object();
 	if (al->endpoint != NULL)
 		json_object_set_new(grp, "keysentry.endpoint",

@@ -47,6 +47,13 @@ struct alert {
 	const char			*store;		/* keysentry.store, or NULL */
 	const char			*interface;	/* a capture's, or NULL */
 	int				 escalated;	/* rule's escalate severity */
+	/* a roll-up: count alerts held back in the cooldown that ended at
+	   ts, from first_seen to last_seen */
+	int				 rollup;
+	/* alerts-suppressed: per rule, how many (count in all) */
+	const struct rule *const	*supp_rules;
+	const uint64_t			*supp_counts;
+	size_t				 nsupp;
 	/* key-age: the key and its current generation, and how old */
 	const struct key_conf		*key;
 	const struct key_gen		*gen;

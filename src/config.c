@@ -57,7 +57,9 @@ static const char *file_only_keys[] = { "path", "format", "fields", "poll",
 static const char *pcap_only_keys[] = { "interface", "filter", "snaplen",
 	"promisc", "buffer_size", "response_timeout", NULL };
 static const char *output_keys[] = { "type", "path", "url", "stream",
-	"maxlen", "min_severity", "rules", "address", "facility", NULL };
+	"maxlen", "min_severity", "rules", "address", "facility", "command",
+	"timeout", "max_running", "retries", "backoff", "backoff_max", "queue",
+	NULL };
 static const char *facilities[] = { "kern", "user", "mail", "daemon",
 	"auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
 	"ntp", "security", "console", "solaris-cron", "local0", "local1",
@@ -68,6 +70,7 @@ static const char *override_keys[] = {
 static const char *limit_keys[] = {
 	"max_line_bytes", "groups", "store_entries", "evidence",
 	"max_threshold", "tcp_flows", "tcp_flow_bytes", "tcp_total_bytes",
+	"alerts_per_minute",
 	NULL
 };
 
@@ -85,6 +88,7 @@ set_defaults(struct config *c)
 	c->limits.tcp_flows = 10000;
 	c->limits.tcp_flow_bytes = 256 * 1024;
 	c->limits.tcp_total_bytes = 64u << 20;
+	c->limits.alerts_per_minute = 60;
 	c->lateness = 5 * KS_NSEC_PER_SEC;
 	c->state_dir = ks_xstrdup(KS_LOCALSTATEDIR "/lib/keysentry");
 	c->max_catchup = 64u << 20;
@@ -567,6 +571,75 @@ load_syslog_output(struct ydiag *d, const struct ydoc_node *n,
 	o->path = ks_xstrdup(name);
 }
 
+/*
+ * {type: exec, command: [/usr/local/libexec/keysentry/leak-response.sh],
+ *  timeout: 60s, max_running: 4, retries: 5, backoff: 1s, queue: 1000}
+ */
+static void
+load_exec_output(struct config *c, struct ydiag *d, const struct ydoc_node *n,
+    struct output_conf *o)
+{
+	const struct ydoc_node	*v;
+	const char		*t;
+	unsigned long long	 u;
+	char			 name[300];
+	size_t			 i;
+
+	v = ydoc_get(n, "command");
+	if (v == NULL)
+		ydiag_add(d, n, "an exec output needs a command: [program, "
+		    "arguments...] (run without a shell)");
+	else if (v->type == YDOC_SCALAR)
+		ydiag_add(d, v, "command must be a list: [program, "
+		    "arguments...]; it is run without a shell, so \"%s\" "
+		    "would be one program name", v->str);
+	else if (ydoc_want(d, v, YDOC_SEQ, "command") == 0) {
+		o->argv = ks_xcalloc(v->n + 1, sizeof(*o->argv));
+		for (i = 0; i < v->n; i++)
+			if ((t = ydoc_str(d, v->items[i], "an argument")) !=
+			    NULL)
+				o->argv[o->nargv++] = i == 0 ?
+				    config_path(c, t) : ks_xstrdup(t);
+		if (v->n == 0)
+			ydiag_add(d, v, "command names no program");
+		else if (o->nargv > 0 && o->argv[0][0] != '/')
+			ydiag_add(d, v->items[0], "the program must be a path "
+			    "(no PATH search): %s", o->argv[0]);
+	}
+	o->timeout = 60 * KS_NSEC_PER_SEC;
+	if ((v = ydoc_get(n, "timeout")) != NULL &&
+	    ydoc_duration(d, v, "timeout", &o->timeout) == 0 &&
+	    o->timeout <= 0)
+		ydiag_add(d, v, "timeout must be more than 0s");
+	o->max_running = 4;
+	if ((v = ydoc_get(n, "max_running")) != NULL &&
+	    ydoc_uint(d, v, "max_running", 1, 256, &u) == 0)
+		o->max_running = (unsigned int)u;
+	o->retries = 5;
+	if ((v = ydoc_get(n, "retries")) != NULL &&
+	    ydoc_uint(d, v, "retries", 0, 100, &u) == 0)
+		o->retries = (unsigned int)u;
+	o->backoff = KS_NSEC_PER_SEC;
+	if ((v = ydoc_get(n, "backoff")) != NULL &&
+	    ydoc_duration(d, v, "backoff", &o->backoff) == 0 &&
+	    o->backoff <= 0)
+		ydiag_add(d, v, "backoff must be more than 0s");
+	o->backoff_max = 600 * KS_NSEC_PER_SEC;
+	if ((v = ydoc_get(n, "backoff_max")) != NULL &&
+	    ydoc_duration(d, v, "backoff_max", &o->backoff_max) == 0 &&
+	    o->backoff_max < o->backoff)
+		ydiag_add(d, v, "backoff_max must be at least backoff");
+	o->queue = 1000;
+	if ((v = ydoc_get(n, "queue")) != NULL &&
+	    ydoc_uint(d, v, "queue", 1, 1000000, &u) == 0)
+		o->queue = (size_t)u;
+	if (ydoc_get(n, "path") != NULL)
+		ydiag_add(d, ydoc_get(n, "path"), "an exec output has no path "
+		    "(command says what runs)");
+	snprintf(name, sizeof(name), "exec:%s", o->nargv ? o->argv[0] : "");
+	o->path = ks_xstrdup(name);
+}
+
 static void
 load_output(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 {
@@ -584,9 +657,10 @@ load_output(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 	v = ydoc_get(n, "type");
 	t = ydoc_str(d, v ? v : n, "output type");
 	if (t != NULL && strcmp(t, "file") != 0 &&
-	    strcmp(t, "redis-stream") != 0 && strcmp(t, "syslog") != 0)
+	    strcmp(t, "redis-stream") != 0 && strcmp(t, "syslog") != 0 &&
+	    strcmp(t, "exec") != 0)
 		ydiag_add(d, v, "unknown output type \"%s\" (expected file, "
-		    "syslog or redis-stream)", t);
+		    "syslog, redis-stream or exec)", t);
 	o->type = ks_xstrdup(t ? t : "file");
 	if ((v = ydoc_get(n, "min_severity")) != NULL &&
 	    (t = ydoc_str(d, v, "min_severity")) != NULL) {
@@ -614,6 +688,10 @@ load_output(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 	}
 	if (strcmp(o->type, "syslog") == 0) {
 		load_syslog_output(d, n, o);
+		return;
+	}
+	if (strcmp(o->type, "exec") == 0) {
+		load_exec_output(c, d, n, o);
 		return;
 	}
 	v = ydoc_get(n, "path");
@@ -693,6 +771,9 @@ load_limits(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 	    ydoc_uint(d, v, "tcp_total_bytes", 65536, UINT64_C(16) << 30,
 	    &u) == 0)
 		c->limits.tcp_total_bytes = (size_t)u;
+	if ((v = ydoc_get(n, "alerts_per_minute")) != NULL &&
+	    ydoc_uint(d, v, "alerts_per_minute", 0, 1000000, &u) == 0)
+		c->limits.alerts_per_minute = (unsigned int)u;
 }
 
 const char *
@@ -1053,6 +1134,9 @@ config_free(struct config *c)
 		for (j = 0; (size_t)j < c->outputs[i].nrules; j++)
 			free(c->outputs[i].rules[j]);
 		free(c->outputs[i].rules);
+		for (j = 0; (size_t)j < c->outputs[i].nargv; j++)
+			free(c->outputs[i].argv[j]);
+		free(c->outputs[i].argv);
 	}
 	free(c->outputs);
 	for (i = 0; i < c->noverrides; i++)

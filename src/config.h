@@ -57,6 +57,17 @@ struct output_conf {
 	unsigned long	 maxlen;	/* redis-stream: entries kept, about */
 	char		*address;	/* syslog: unix:, udp://, tcp:// */
 	int		 facility;	/* syslog: 0-23 */
+	/* exec: the program and its arguments (no shell), how long a run
+	   may take, how many run at once, how often a failed run is tried
+	   again and after how long (doubling), alerts waiting at most */
+	char		**argv;
+	size_t		 nargv;
+	int64_t		 timeout;	/* ns */
+	unsigned int	 max_running;
+	unsigned int	 retries;
+	int64_t		 backoff;	/* ns, the first wait */
+	int64_t		 backoff_max;	/* ns, the longest */
+	size_t		 queue;
 	/* filters: alerts below min_severity, or of rules none of the
 	   patterns (ids, or fnmatch(3) patterns such as key-*) names, are
 	   not written here */
@@ -109,6 +120,8 @@ struct limits {
 	size_t		tcp_flows;	/* connections followed at once */
 	size_t		tcp_flow_bytes;	/* out-of-order bytes held, per flow */
 	size_t		tcp_total_bytes; /* the same, all flows */
+	/* alerts per minute of event time, per severity and above; 0: any */
+	unsigned int	alerts_per_minute;
 };
 
 struct config {

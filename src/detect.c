@@ -39,6 +39,26 @@ struct gstate {
 	 * later events of the group were remembered.
 	 */
 	uint64_t	total;
+	/* alerts held back in our cooldown, for its roll-up */
+	uint64_t	supp;
+	int64_t		supp_first, supp_last;
+	struct evidence	supp_ev;	/* the last held back */
+};
+
+/*
+ * A cooldown this monitor began with an alert: when event time passes its
+ * end, what it held back is rolled up into one alert.  One FIFO per rule
+ * instance: its cooldown has one length and alerts come in clock order,
+ * so each FIFO is in the order of due times.
+ */
+struct pend {
+	struct pend		*next;
+	int64_t			 due;
+	int			 escalated;
+	uint16_t		 voff[RULE_MAX_GROUP];
+	uint16_t		 vlen[RULE_MAX_GROUP];
+	size_t			 klen;
+	char			 key[];
 };
 
 /* Per event: the text of each field, computed once, on demand. */
@@ -71,6 +91,9 @@ struct detect {
 	uint64_t			  inflight;
 	int				  dead;
 	int				  async;	/* the store answers later */
+	struct pend			**phead, ***ptail;	/* per instance */
+	size_t				  npend;
+	int64_t				  next_due;	/* earliest; 0: none */
 };
 
 struct dop {
@@ -124,6 +147,10 @@ detect_new(const struct config *cfg, const struct ruleset *rs,
 	dt->prefix = ks_xcalloc(rs->ninsts + 1, sizeof(*dt->prefix));
 	dt->prefixlen = ks_xcalloc(rs->ninsts + 1, sizeof(*dt->prefixlen));
 	dt->ninsts = rs->ninsts;
+	dt->phead = ks_xcalloc(rs->ninsts + 1, sizeof(*dt->phead));
+	dt->ptail = ks_xcalloc(rs->ninsts + 1, sizeof(*dt->ptail));
+	for (i = 0; i < rs->ninsts; i++)
+		dt->ptail[i] = &dt->phead[i];
 	dt->async = strcmp(store_name(store), "memory") != 0;
 	for (i = 0; i < rs->ninsts; i++) {
 		const struct rule_inst *in = &rs->insts[i];
@@ -142,8 +169,16 @@ destroy(struct detect *dt)
 {
 	size_t i;
 
-	for (i = 0; i < dt->ninsts; i++)
+	for (i = 0; i < dt->ninsts; i++) {
+		struct pend *p, *next;
+		for (p = dt->phead[i]; p != NULL; p = next) {
+			next = p->next;
+			free(p);
+		}
 		free(dt->prefix[i]);
+	}
+	free(dt->phead);
+	free(dt->ptail);
 	free(dt->prefix);
 	free(dt->prefixlen);
 	lru_free(dt->groups);
@@ -179,6 +214,12 @@ int64_t
 detect_clock(const struct detect *dt)
 {
 	return dt->clock;
+}
+
+int
+detect_idle(const struct detect *dt)
+{
+	return dt->inflight == 0;
 }
 
 void
@@ -392,6 +433,107 @@ remember(struct detect *dt, struct dop *op, struct evctx *cx)
 	snap_distinct(dt, op, g);
 }
 
+/* Remembers a cooldown that began with our alert, for its roll-up. */
+static void
+pend_add(struct detect *dt, const struct dop *op, int64_t due)
+{
+	struct pend	*p;
+	size_t		 i = op->in->index;
+
+	if (dt->npend >= dt->cfg->limits.groups) {
+		dt->st.rollups_dropped++;	/* bounded like the groups */
+		return;
+	}
+	p = ks_xmalloc(sizeof(*p) + op->klen + 1);
+	p->next = NULL;
+	p->due = due;
+	p->escalated = op->escalated;
+	memcpy(p->voff, op->voff, sizeof(p->voff));
+	memcpy(p->vlen, op->vlen, sizeof(p->vlen));
+	p->klen = op->klen;
+	memcpy(p->key, op->key, op->klen + 1);
+	*dt->ptail[i] = p;
+	dt->ptail[i] = &p->next;
+	dt->npend++;
+	if (dt->next_due == 0 || due < dt->next_due)
+		dt->next_due = due;
+}
+
+/* The roll-up of a cooldown that has ended, if it held anything back. */
+static void
+rollup(struct detect *dt, const struct rule_inst *in, const struct pend *p)
+{
+	const struct rule	*r = in->rule;
+	struct gstate		*g;
+	struct alert		 al;
+	char			 values[RULE_MAX_GROUP][ALERT_VALUE_MAX];
+	uint32_t		 i;
+
+	g = lru_get(dt->groups, p->key, p->klen, NULL);
+	if (g == NULL || g->supp == 0)
+		return;
+	memset(&al, 0, sizeof(al));
+	al.rule = r;
+	al.endpoint = in->endpoint >= 0 ?
+	    &dt->cfg->endpoints[in->endpoint] : NULL;
+	al.ts = p->due;
+	al.escalated = p->escalated;
+	al.rollup = 1;
+	al.count = g->supp;
+	al.first_seen = g->supp_first;
+	al.last_seen = g->supp_last;
+	al.ngroup = r->ngroup;
+	for (i = 0; i < r->ngroup; i++) {
+		memcpy(values[i], p->key + p->voff[i], p->vlen[i]);
+		values[i][p->vlen[i]] = '\0';
+		al.group_fields[i] = r->group_by[i];
+		al.group_values[i] = values[i];
+	}
+	/*
+	 * The evidence: the last alert held back.  (Not the group's ring: a
+	 * network store answers after later events have entered it, and the
+	 * roll-up must not depend on how late.)
+	 */
+	al.trigger = &g->supp_ev;
+	al.evidence = &g->supp_ev;
+	al.nevidence = dt->nevidence > 0 ? 1 : 0;
+	g->supp = 0;
+	dt->st.rollups++;
+	dt->rst[rule_index(dt, in)].rollups++;
+	dt->fn(dt->arg, &al);
+}
+
+/*
+ * Rolls up every cooldown that ended by now.  now is the time of the
+ * event whose store answer is being handled, or the clock when no answer
+ * is awaited: a network store answers in the order it was asked, so every
+ * event before a cooldown's end has been counted when its roll-up is
+ * made, and the roll-up is the same as over the memory store.
+ */
+static void
+rollups_due(struct detect *dt, int64_t now)
+{
+	struct pend	*p;
+	size_t		 i;
+	int64_t		 next = 0;
+
+	if (dt->next_due == 0 || now < dt->next_due)
+		return;
+	for (i = 0; i < dt->ninsts; i++) {
+		while ((p = dt->phead[i]) != NULL && p->due <= now) {
+			dt->phead[i] = p->next;
+			if (p->next == NULL)
+				dt->ptail[i] = &dt->phead[i];
+			dt->npend--;
+			rollup(dt, &dt->rs->insts[i], p);
+			free(p);
+		}
+		if (p != NULL && (next == 0 || p->due < next))
+			next = p->due;
+	}
+	dt->next_due = next;
+}
+
 static void
 emit(struct detect *dt, struct dop *op, struct gstate *g)
 {
@@ -464,6 +606,10 @@ emit(struct detect *dt, struct dop *op, struct gstate *g)
 	dt->rst[rule_index(dt, op->in)].alerts++;
 	dt->fn(dt->arg, &al);
 	free(ev);
+	if (g != NULL && r->cooldown > 0 && g->cooldown_until > op->now) {
+		g->supp = 0;
+		pend_add(dt, op, g->cooldown_until);
+	}
 	if (g != NULL) {
 		/* the next alert of this group shows what came after */
 		uint64_t after = g->total - op->ord;
@@ -480,8 +626,21 @@ emit(struct detect *dt, struct dop *op, struct gstate *g)
 static void
 suppressed(struct detect *dt, const struct dop *op)
 {
+	struct gstate *g;
+
 	dt->st.suppressed++;
 	dt->rst[rule_index(dt, op->in)].suppressed++;
+	/* in a cooldown of ours: counted for its roll-up */
+	g = lru_get(dt->groups, op->key, op->klen, NULL);
+	if (g == NULL || g->cooldown_until <= op->now)
+		return;
+	if (g->supp == 0 || op->ev.ts < g->supp_first)
+		g->supp_first = op->ev.ts;
+	if (g->supp == 0 || op->ev.ts >= g->supp_last) {
+		g->supp_last = op->ev.ts;
+		g->supp_ev = op->ev;
+	}
+	g->supp++;
 }
 
 static void
@@ -497,6 +656,7 @@ on_claim(void *arg, int err, int claimed)
 		free(op);
 		return;
 	}
+	rollups_due(dt, op->now);
 	if (err) {
 		/* a duplicate alert is better than a missed one */
 		dt->st.store_errors++;
@@ -557,6 +717,7 @@ on_window(void *arg, int err, const struct store_window *w)
 		free(op);
 		return;
 	}
+	rollups_due(dt, op->now);
 	if (err) {
 		dt->st.store_errors++;
 		dop_free(dt, op);
@@ -656,6 +817,8 @@ detect_event(struct detect *dt, const struct event *ev)
 	if (!dt->clock_set || ev->ts > dt->clock) {
 		dt->clock = ev->ts;
 		dt->clock_set = 1;
+		if (dt->inflight == 0)
+			rollups_due(dt, dt->clock);
 	}
 	if (ev->endpoint >= 0 && (size_t)ev->endpoint < rs->nendpoints) {
 		for (i = 0; i < rs->nby_ep[ev->endpoint]; i++) {

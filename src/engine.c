@@ -29,6 +29,106 @@ wanted(const struct output_conf *o, const struct alert *al)
 	return 0;
 }
 
+static void	on_alert(void *, const struct alert *);
+
+#define MINUTE	(60 * KS_NSEC_PER_SEC)
+
+/* The summary of what the cap held back in its minute, if anything. */
+static void
+cap_summary(struct engine *e)
+{
+	const struct rule	*r = ruleset_rule(e->rs, "alerts-suppressed");
+	const struct rule	**rules;
+	uint64_t		 *counts;
+	struct alert		  al;
+	size_t			  i, n = 0;
+
+	if (e->cap_supp == 0)
+		return;
+	rules = ks_xcalloc(e->rs->nrules, sizeof(*rules));
+	counts = ks_xcalloc(e->rs->nrules, sizeof(*counts));
+	for (i = 0; i < e->rs->nrules; i++)
+		if (e->cap_rule[i] > 0) {
+			rules[n] = &e->rs->rules[i];
+			counts[n++] = e->cap_rule[i];
+		}
+	memset(&al, 0, sizeof(al));
+	al.rule = r;
+	al.ts = (e->cap_minute + 1) * MINUTE;
+	al.count = e->cap_supp;
+	al.first_seen = e->cap_first;
+	al.last_seen = e->cap_last;
+	al.supp_rules = rules;
+	al.supp_counts = counts;
+	al.nsupp = n;
+	e->cap_supp = 0;
+	memset(e->cap_rule, 0, e->rs->nrules * sizeof(*e->cap_rule));
+	if (r != NULL && r->enabled)
+		on_alert(e, &al);
+	free(rules);
+	free(counts);
+}
+
+/*
+ * limits.alerts_per_minute, per minute of event time.  An alert is held
+ * back when the minute already had that many of its severity or above,
+ * so that a flood of low ones never holds back a critical.  Returns 1 to
+ * let it through.
+ */
+static int
+cap_admit(struct engine *e, const struct alert *al)
+{
+	unsigned int	cap = e->cfg->limits.alerts_per_minute;
+	int64_t		minute;
+	uint64_t	n = 0;
+	int		s, sev = (int)alert_severity(al);
+
+	/*
+	 * keysentry's word on itself (a source silent, the store gone,
+	 * packets dropped) is rare by construction, and not held back: it
+	 * neither counts nor moves the minute, whose alerts a network
+	 * store may still be answering.
+	 */
+	if (cap == 0 || al->nsupp > 0 || e->cap_rule == NULL ||
+	    (al->rule->builtin && (strncmp(al->rule->id, "source-", 7) == 0 ||
+	    strncmp(al->rule->id, "store-", 6) == 0 ||
+	    strcmp(al->rule->id, "capture-drops") == 0)))
+		return 1;
+	minute = al->ts >= 0 ? al->ts / MINUTE : (al->ts - MINUTE + 1) / MINUTE;
+	if (minute > e->cap_minute) {
+		cap_summary(e);
+		memset(e->cap_count, 0, sizeof(e->cap_count));
+		e->cap_minute = minute;
+	}
+	for (s = sev; s <= SEV_CRITICAL; s++)
+		n += e->cap_count[s];
+	if (n < cap) {
+		e->cap_count[sev]++;
+		return 1;
+	}
+	if (e->cap_supp == 0 || al->ts < e->cap_first)
+		e->cap_first = al->ts;
+	if (e->cap_supp == 0 || al->ts > e->cap_last)
+		e->cap_last = al->ts;
+	e->cap_supp++;
+	e->cap_total++;
+	if (al->rule >= e->rs->rules && al->rule < e->rs->rules +
+	    e->rs->nrules)
+		e->cap_rule[al->rule - e->rs->rules]++;
+	return 0;
+}
+
+/* The minute is over by event time: its summary now, not at the next
+   alert. */
+static void
+cap_tick(struct engine *e, int64_t now)
+{
+	/* (with answers awaited, alerts of the minute may still come) */
+	if (e->cap_supp > 0 && now >= (e->cap_minute + 1) * MINUTE &&
+	    detect_idle(e->dt))
+		cap_summary(e);
+}
+
 static void
 on_alert(void *arg, const struct alert *al)
 {
@@ -46,6 +146,8 @@ on_alert(void *arg, const struct alert *al)
 		e->duplicates++;
 		return;
 	}
+	if (!cap_admit(e, al))
+		return;
 	e->actx.input_names = (const char *const *)e->inputs;
 	e->actx.ninputs = e->ninputs;
 	doc = alert_to_json(al, &e->actx);
@@ -165,6 +267,8 @@ engine_init_base(struct engine *e, struct config *cfg, struct ruleset *rs,
 	if ((e->store = store_open(cfg->store, &lim, err, errlen)) == NULL)
 		return -1;
 	e->dt = detect_new(cfg, rs, e->store, on_alert, e);
+	e->cap_rule = ks_xcalloc(rs->nrules + 1, sizeof(*e->cap_rule));
+	e->cap_minute = INT64_MIN;
 	store_set_notify(e->store, on_store, e);
 	e->actx.hostname = cfg->hostname;
 	e->actx.cfg = cfg;
@@ -186,6 +290,9 @@ engine_reload(struct engine *e, struct config *cfg, struct ruleset *rs,
 	e->sinks = sinks;
 	e->nsinks = n;
 	detect_free(e->dt);
+	cap_summary(e);		/* (by the old rules' indexes) */
+	free(e->cap_rule);
+	e->cap_rule = ks_xcalloc(rs->nrules + 1, sizeof(*e->cap_rule));
 	ruleset_free(e->rs);
 	config_free(e->cfg);
 	e->cfg = cfg;
@@ -396,6 +503,7 @@ engine_fini(struct engine *e)
 		sink_close(e->sinks[i]);
 	free(e->sinks);
 	detect_free(e->dt);
+	free(e->cap_rule);
 	store_close(e->store);
 	ruleset_free(e->rs);
 	keyreg_free(e->keys);
@@ -439,6 +547,7 @@ engine_event(struct engine *e, struct event *ev)
 		e->next_age = ev->ts + 86400 * KS_NSEC_PER_SEC;
 	}
 	detect_event(e->dt, ev);
+	cap_tick(e, detect_clock(e->dt));
 }
 
 void

@@ -60,6 +60,13 @@ struct engine {
 	uint64_t		  alerts;	/* written */
 	uint64_t		  held;		/* held back in warm-up */
 	uint64_t		  duplicates;	/* written before a restart */
+	/* limits.alerts_per_minute: this minute's alerts per severity, and
+	   what it held back (per rule, how many, first and last) */
+	int64_t			  cap_minute;
+	uint64_t		  cap_count[SEV_CRITICAL + 1];
+	uint64_t		 *cap_rule;		/* by rule index */
+	uint64_t		  cap_supp, cap_total;
+	int64_t			  cap_first, cap_last;
 };
 
 /*

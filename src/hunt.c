@@ -1,9 +1,12 @@
 /* keysentry hunt (see hunt.h). */
 #include "autoconfig.h"
 
+#include <dirent.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <jansson.h>
 
 #include "addr.h"
@@ -45,6 +48,96 @@ struct hunt {
 	size_t			 nx;
 	uint64_t		 unlisted_x;
 };
+
+static int
+path_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds path unless it is there already. */
+static void
+add_path(char ***paths, size_t *n, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp((*paths)[i], path) == 0)
+			return;
+	*paths = ks_xreallocarray(*paths, *n + 1, sizeof(**paths));
+	(*paths)[(*n)++] = ks_xstrdup(path);
+}
+
+/* A file and the generations rotated beside it. */
+static void
+add_generations(char ***paths, size_t *n, const char *path)
+{
+	char		 dir[4096];
+	const char	*slash = strrchr(path, '/'), *base;
+	size_t		 blen;
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 sb;
+
+	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+		add_path(paths, n, path);
+	if (slash == NULL) {
+		ks_strlcpy(dir, ".", sizeof(dir));
+		base = path;
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path) ?
+		    (int)(slash - path) : 1, path);
+		base = slash + 1;
+	}
+	blen = strlen(base);
+	if (blen == 0 || (d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char full[8192];
+		size_t nl = strlen(de->d_name);
+		if (strncmp(de->d_name, base, blen) != 0 ||
+		    (de->d_name[blen] != '.' && de->d_name[blen] != '-'))
+			continue;
+		/* what replay cannot read (it takes gzip by its magic) */
+		if ((nl > 4 && (strcmp(de->d_name + nl - 4, ".bz2") == 0 ||
+		    strcmp(de->d_name + nl - 4, ".zst") == 0)) ||
+		    (nl > 3 && strcmp(de->d_name + nl - 3, ".xz") == 0)) {
+			log_warnx("hunt: %s/%s: compressed in a format keysentry "
+			    "does not read; decompress it and give it", dir,
+			    de->d_name);
+			continue;
+		}
+		snprintf(full, sizeof(full), "%s/%s", dir, de->d_name);
+		if (stat(full, &sb) == 0 && S_ISREG(sb.st_mode))
+			add_path(paths, n, full);
+	}
+	closedir(d);
+}
+
+size_t
+hunt_config_paths(const struct config *cfg, char ***paths)
+{
+	size_t	i, k, n = 0;
+	glob_t	g;
+
+	*paths = NULL;
+	for (i = 0; i < cfg->nsources; i++) {
+		const struct source_conf *sc = &cfg->sources[i];
+		if (sc->type != SOURCE_FILE || sc->path == NULL)
+			continue;
+		memset(&g, 0, sizeof(g));
+		if (strpbrk(sc->path, "*?[") == NULL)
+			add_generations(paths, &n, sc->path);
+		else if (glob(sc->path, 0, NULL, &g) == 0) {
+			for (k = 0; k < g.gl_pathc; k++)
+				add_generations(paths, &n, g.gl_pathv[k]);
+			globfree(&g);
+		}
+	}
+	if (n > 1)
+		qsort(*paths, n, sizeof(**paths), path_cmp);
+	return n;
+}
 
 static int
 in_range(const struct hunt *h, int64_t ts)

@@ -29,6 +29,14 @@ struct hunt_opts {
  * file was read to its end, 2 when some could not be (the others are
  * read all the same), 1 if the report could not be written.
  */
+/*
+ * The files a hunt reads when it is given none: every file source of the
+ * config (globs expanded), with the rotated generations beside each (the
+ * name followed by '.' or '-': access.log.1, access.log.2.gz,
+ * access.log-20261120), in name order.  Returns how many; *paths is
+ * malloc'd, each path too.
+ */
+size_t	hunt_config_paths(const struct config *, char ***paths);
 int	hunt_run(struct engine *, const struct hunt_opts *, char *const *paths,
 	    int npaths, FILE *out);
 

@@ -97,7 +97,7 @@ static const struct command commands[] = {
 	  "  -c FILE    config file (default " DEFAULT_CONFIG ")\n" },
 	{ "hunt", cmd_hunt,
 	  "hunt --fingerprint FP [--since T] [--until T] [--key-header NAME] "
-	  "[-c FILE] [-o FILE] [-f FORMAT] [-q] PATH...",
+	  "[-c FILE] [-o FILE] [-f FORMAT] [-q] [PATH...]",
 	  "The leak response's review of logs for use of an exposed key:\n"
 	  "over logs and captures (plain or gzip; read as replay reads\n"
 	  "them), every use of the key with fingerprint FP (per source:\n"
@@ -116,7 +116,9 @@ static const struct command commands[] = {
 	  "                    headers, else X-Reload-Api-Key); and\n"
 	  "                    Authorization: Bearer always\n"
 	  "  -c FILE    config file, for its log formats and endpoints\n"
-	  "             (default " DEFAULT_CONFIG ", if it exists)\n"
+	  "             (default " DEFAULT_CONFIG ", if it exists);\n"
+	  "             without PATH, its file sources are read, with\n"
+	  "             the generations rotated beside them\n"
 	  "  -o FILE    write the report here instead of stdout\n"
 	  "  -f FORMAT  decode every log file as FORMAT\n"
 	  "  -q         no summary on stderr\n"
@@ -489,6 +491,8 @@ cmd_hunt(int argc, char **argv)
 	char			 err[1024];
 	FILE			*out = stdout;
 	int			 ch, rc;
+	char			**paths = NULL;
+	size_t			  npaths = 0;
 
 	memset(&o, 0, sizeof(o));
 	optind = 1;
@@ -545,14 +549,15 @@ cmd_hunt(int argc, char **argv)
 		log_warnx("hunt: --fingerprint is required");
 		return usage_of("hunt");
 	}
-	if (optind >= argc) {
-		log_warnx("hunt: no files given");
-		return usage_of("hunt");
-	}
 	/* the config for formats and endpoints: given, or the default if
 	   there is one, or none */
 	if (conf == NULL && access(DEFAULT_CONFIG, R_OK) == 0)
 		conf = DEFAULT_CONFIG;
+	if (optind >= argc && conf == NULL) {
+		log_warnx("hunt: no files given, and no config to take its "
+		    "sources from");
+		return usage_of("hunt");
+	}
 	ydiag_init(&d, conf ? conf : "(defaults)");
 	cfg = conf ? config_load(conf, &d) : config_default("(defaults)");
 	if (cfg == NULL) {
@@ -560,6 +565,7 @@ cmd_hunt(int argc, char **argv)
 		ydiag_free(&d);
 		return 1;
 	}
+
 	/* a hunt detects nothing: no rules, the memory store */
 	free(cfg->store);
 	cfg->store = ks_xstrdup("memory");
@@ -596,8 +602,23 @@ cmd_hunt(int argc, char **argv)
 			fclose(out);
 		return 1;
 	}
-	rc = hunt_run(&e, &o, argv + optind, argc - optind, out);
+	/* no files: the config's file sources, rotated generations too */
+	if (optind >= argc) {
+		npaths = hunt_config_paths(e.cfg, &paths);
+		for (i = 0; i < npaths && !o.quiet; i++)
+			log_info("hunt: %s", paths[i]);
+	}
+	if (optind >= argc && npaths == 0) {
+		log_warnx("hunt: %s names no file source that exists", conf);
+		rc = 1;
+	} else if (paths != NULL)
+		rc = hunt_run(&e, &o, paths, (int)npaths, out);
+	else
+		rc = hunt_run(&e, &o, argv + optind, argc - optind, out);
 	engine_fini(&e);
+	for (i = 0; i < npaths; i++)
+		free(paths[i]);
+	free(paths);
 	if (out != stdout && fclose(out) != 0) {
 		log_warn("%s", output);
 		rc = 1;

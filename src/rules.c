@@ -23,8 +23,12 @@
 static const char *rule_keys[] = {
 	"id", "version", "name", "description", "severity", "endpoints",
 	"match", "not", "group_by", "aggregate", "cooldown", "runbook", "tags",
-	"enabled", "escalate", NULL
+	"enabled", "escalate", "response", NULL
 };
+static const char *playbook_keys[] = {
+	"playbook", "name", "runbook", "steps", NULL
+};
+static const char *pb_step_keys[] = { "name", "action", NULL };
 static const char *escalate_keys[] = { "match", "severity", NULL };
 static const char *agg_keys[] = {
 	"type", "window", "threshold", "field", "first", "then", NULL
@@ -83,6 +87,14 @@ static const struct {
 	  "read that log, or anything it is shipped to, has the key. The "
 	  "alert shows the line with the value masked.",
 	  "docs/runbooks/key-exposed.md", SEV_CRITICAL, 0, 0, 0 },
+	{ "alerts-suppressed", "Alerts were held back by the global cap",
+	  "More alerts than limits.alerts_per_minute came within one minute "
+	  "of event time; the rest of that minute's alerts of that severity "
+	  "and below were not written. This summary gives how many, of which "
+	  "rules, and when. A higher severity is never held back by a lower "
+	  "one's flood: each severity counts the alerts of its own level and "
+	  "above. A storm of alerts is itself a sign: read the first ones.",
+	  "docs/runbooks/alerts-suppressed.md", SEV_HIGH, 0, 0, 0 },
 };
 
 /* A rule as parsed, before compilation: it still points into its YAML. */
@@ -90,6 +102,7 @@ struct proto {
 	struct rule		 rule;
 	const struct ydoc_node	*match, *not, *first, *then, *endpoints;
 	const struct ydoc_node	*escalate;	/* its match */
+	const struct ydoc_node	*response;	/* a playbook's name */
 	struct ydoc		*doc;		/* owner of the nodes */
 	int			 ok;
 };
@@ -435,6 +448,12 @@ parse_rule(struct loader *L, struct ydiag *d, struct ydoc *doc,
 	if ((v = ydoc_get(n, "tags")) != NULL &&
 	    ydoc_want(d, v, YDOC_SEQ, "tags") == -1)
 		p->ok = 0;
+	if ((v = ydoc_get(n, "response")) != NULL) {
+		if (ydoc_str(d, v, "response") == NULL)
+			p->ok = 0;
+		else
+			p->response = v;	/* resolved when all are loaded */
+	}
 	p->endpoints = ydoc_get(n, "endpoints");
 	if (p->endpoints != NULL) {
 		v = p->endpoints;
@@ -489,6 +508,106 @@ name_cmp(const void *a, const void *b)
 }
 
 static void
+playbook_free(struct playbook *pb)
+{
+	size_t i;
+
+	for (i = 0; i < pb->nsteps; i++) {
+		free(pb->steps[i].name);
+		free(pb->steps[i].action);
+	}
+	free(pb->steps);
+	free(pb->name);
+	free(pb->title);
+	free(pb->runbook);
+	free(pb->file);
+}
+
+static const struct playbook *
+find_playbook(const struct ruleset *rs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rs->nplaybooks; i++)
+		if (strcmp(rs->playbooks[i].name, name) == 0)
+			return &rs->playbooks[i];
+	return NULL;
+}
+
+/* playbook: NAME, name: TITLE, runbook: REF, steps: [{name, action}] */
+static void
+parse_playbook(struct loader *L, struct ydiag *d, struct ydoc *doc,
+    const struct ydoc_node *n)
+{
+	struct ruleset		*rs = L->rs;
+	const struct ydoc_node	*v, *st;
+	const char		*s, *name, *action;
+	struct playbook		 pb;
+	size_t			 i, errs = d->total;
+
+	memset(&pb, 0, sizeof(pb));
+	ydoc_check_keys(d, n, playbook_keys, "playbook");
+	v = ydoc_get(n, "playbook");
+	if ((s = ydoc_str(d, v, "playbook")) != NULL) {
+		if (!valid_id(s))
+			ydiag_add(d, v, "playbook name \"%s\" must be "
+			    "lower-case letters, digits and '-'", s);
+		else if (find_playbook(rs, s) != NULL)
+			ydiag_add(d, v, "playbook \"%s\" is already defined "
+			    "in %s", s, find_playbook(rs, s)->file);
+		pb.name = ks_xstrdup(s);
+	}
+	if ((v = ydoc_get(n, "name")) != NULL &&
+	    (s = ydoc_str(d, v, "playbook name")) != NULL)
+		pb.title = ks_xstrdup(s);
+	if ((v = ydoc_get(n, "runbook")) != NULL &&
+	    (s = ydoc_str(d, v, "runbook")) != NULL)
+		pb.runbook = ks_xstrdup(s);
+	v = ydoc_get(n, "steps");
+	if (v == NULL)
+		ydiag_add(d, n, "a playbook needs steps");
+	else if (ydoc_want(d, v, YDOC_SEQ, "steps") == 0) {
+		if (v->n == 0)
+			ydiag_add(d, v, "a playbook needs steps");
+		pb.steps = ks_xcalloc(v->n + 1, sizeof(*pb.steps));
+		for (i = 0; i < v->n; i++) {
+			st = v->items[i];
+			if (ydoc_want(d, st, YDOC_MAP, "a step") == -1)
+				continue;
+			ydoc_check_keys(d, st, pb_step_keys, "step");
+			name = ydoc_str(d, ydoc_get(st, "name") ?
+			    ydoc_get(st, "name") : st, "step name");
+			action = ydoc_str(d, ydoc_get(st, "action") ?
+			    ydoc_get(st, "action") : st, "step action");
+			if (name == NULL || action == NULL)
+				continue;
+			pb.steps[pb.nsteps].name = ks_xstrdup(name);
+			pb.steps[pb.nsteps++].action = ks_xstrdup(action);
+		}
+	}
+	if (d->total > errs || pb.name == NULL) {
+		playbook_free(&pb);
+		return;
+	}
+	pb.file = ks_xstrdup(doc->file);
+	rs->playbooks = ks_xreallocarray(rs->playbooks, rs->nplaybooks + 1,
+	    sizeof(*rs->playbooks));
+	rs->playbooks[rs->nplaybooks++] = pb;
+}
+
+/* A document is a rule, or a playbook. */
+static void
+parse_doc(struct loader *L, struct ydiag *d, struct ydoc *doc,
+    const struct ydoc_node *n)
+{
+	if (n->type == YDOC_MAP && ydoc_get(n, "playbook") != NULL &&
+	    ydoc_get(n, "id") == NULL)
+		parse_playbook(L, d, doc, n);
+	else
+		parse_rule(L, d, doc, n);
+}
+
+static void
 load_file(struct loader *L, const char *path)
 {
 	struct ydoc	*doc;
@@ -505,7 +624,7 @@ load_file(struct loader *L, const char *path)
 	ydiag_init(&d, doc->file);
 	for (i = 0; i < doc->ndocs; i++)
 		if (!ydoc_is_null(doc->docs[i]))
-			parse_rule(L, &d, doc, doc->docs[i]);
+			parse_doc(L, &d, doc, doc->docs[i]);
 	ydiag_move(L->diag, &d);
 }
 
@@ -1169,6 +1288,10 @@ finish(struct loader *L)
 		rs->nrules++;
 		apply_override(L, r);
 		ydiag_init(&d, p->doc->file);
+		if (p->response != NULL && (r->response = find_playbook(rs,
+		    p->response->str)) == NULL)
+			ydiag_add(&d, p->response, "no playbook named \"%s\" "
+			    "was loaded", p->response->str);
 		before = rs->ninsts;
 		eps = p->endpoints;
 		if (eps != NULL && eps->type == YDOC_SCALAR &&
@@ -1210,6 +1333,8 @@ finish(struct loader *L)
 		r->builtin = 1;
 		if (strcmp(r->id, "key-exposed") == 0)
 			r->cooldown = 600 * KS_NSEC_PER_SEC;
+		if (strncmp(r->id, "key-", 4) == 0)	/* key-age, key-exposed */
+			r->response = find_playbook(rs, "leak-response");
 		if (strcmp(r->id, "key-age") == 0) {
 			/* past max_age: the warning's severity raised */
 			r->escalates = 1;
@@ -1315,7 +1440,7 @@ ruleset_load_buffer(const struct config *cfg, const char *name,
 		ydiag_init(&d, doc->file);
 		for (i = 0; i < doc->ndocs; i++)
 			if (!ydoc_is_null(doc->docs[i]))
-				parse_rule(&L, &d, doc, doc->docs[i]);
+				parse_doc(&L, &d, doc, doc->docs[i]);
 		ydiag_move(diag, &d);
 	}
 	return loader_done(&L);
@@ -1346,6 +1471,9 @@ ruleset_free(struct ruleset *rs)
 	for (i = 0; i < rs->nwarnings; i++)
 		free(rs->warnings[i]);
 	free(rs->warnings);
+	for (i = 0; i < rs->nplaybooks; i++)
+		playbook_free(&rs->playbooks[i]);
+	free(rs->playbooks);
 	free(rs);
 }
 

@@ -65,6 +65,26 @@ struct selection {
 
 enum agg_type { AGG_NONE, AGG_COUNT, AGG_DISTINCT, AGG_SEQUENCE };
 
+/*
+ * A response playbook: a YAML document with "playbook:" in a rules file.
+ * Its name and steps go into every alert of a rule whose "response"
+ * names it (keysentry.response), so the first reader of the alert knows
+ * what to do, and in what order.
+ */
+struct pb_step {
+	char		*name;		/* a word: revoke, generate, ... */
+	char		*action;	/* what to do, in a sentence or two */
+};
+
+struct playbook {
+	char		*name;		/* lower-case letters, digits, '-' */
+	char		*title;
+	char		*runbook;	/* may be NULL */
+	char		*file;
+	struct pb_step	*steps;
+	size_t		 nsteps;
+};
+
 struct rule {
 	char		*id;
 	char		*name;
@@ -86,6 +106,7 @@ struct rule {
 	   cooldown of their own (AGG_NONE rules) */
 	int		 escalates;
 	enum severity	 escalate_severity;
+	const struct playbook *response;	/* in the ruleset; or NULL */
 };
 
 /* A rule bound to one endpoint (or to none: every event). */
@@ -115,6 +136,8 @@ struct ruleset {
 	int			  fastpath;	/* needles are sufficient */
 	char			**warnings;	/* for keysentry check */
 	size_t			  nwarnings;
+	struct playbook		 *playbooks;
+	size_t			  nplaybooks;
 	/*
 	 * key-exposed: told of every record (before the fast path) that
 	 * holds key-like tokens (keys_tokens()); set by the engine when

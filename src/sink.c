@@ -13,6 +13,7 @@ static const struct sink_backend *backends[] = {
 	&sink_file_backend,
 	&sink_redis_stream_backend,
 	&sink_syslog_backend,
+	&sink_exec_backend,
 	NULL
 };
 

@@ -36,6 +36,14 @@ struct sink {
 	void				*priv;
 	uint64_t			 written;
 	uint64_t			 failed;
+	/* delivery (exec): runs that ended well, failed runs, runs tried
+	   again, alerts dropped on a full queue; waiting and running now */
+	uint64_t			 delivered;
+	uint64_t			 run_failures;
+	uint64_t			 retries;
+	uint64_t			 dropped;
+	uint64_t			 queued;
+	uint64_t			 running;
 	/* the alert being written, for sinks that show it (syslog) */
 	int				 cur_severity;	/* enum severity */
 	const char			*cur_rule;
@@ -57,6 +65,7 @@ void		 sink_close(struct sink *);
 extern const struct sink_backend sink_file_backend;
 extern const struct sink_backend sink_redis_stream_backend;
 extern const struct sink_backend sink_syslog_backend;
+extern const struct sink_backend sink_exec_backend;
 
 /* A syslog output's address: unix:/path, udp://host:port, tcp://host:port
  * (transport 0, 1, 2); 0, or -1 with a message. */

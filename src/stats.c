@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,23 @@ help(FILE *f, const char *name, const char *type, const char *text)
 }
 
 /* A metric without labels: its HELP, TYPE and value. */
+/* One metric family with a sample per output: a uint64_t of struct sink. */
+static void
+per_output(FILE *f, const struct engine *e, const char *name,
+    const char *type, const char *text, size_t off)
+{
+	size_t i;
+
+	help(f, name, type, text);
+	for (i = 0; i < e->nsinks; i++) {
+		uint64_t v;
+		memcpy(&v, (const char *)e->sinks[i] + off, sizeof(v));
+		fprintf(f, "%s{output=\"", name);
+		label(f, e->sinks[i]->conf->path);
+		fprintf(f, "\"} %" PRIu64 "\n", v);
+	}
+}
+
 static void
 scalar(FILE *f, const char *name, const char *type, const char *text,
     uint64_t v)
@@ -243,14 +261,27 @@ stats_write(const char *path, const struct engine *e, const struct follow *fl,
 	    ds.late);
 	help(f, "keysentry_alerts_total", "counter",
 	    "Alerts raised, by rule.");
-	help(f, "keysentry_alerts_suppressed_total", "counter",
-	    "Alerts held back by a cooldown, by rule.");
-	for (i = 0; i < e->rs->nrules; i++) {
+	for (i = 0; i < e->rs->nrules; i++)
 		fprintf(f, "keysentry_alerts_total{rule=\"%s\"} %" PRIu64 "\n",
 		    e->rs->rules[i].id, rst[i].alerts);
+	help(f, "keysentry_alerts_suppressed_total", "counter",
+	    "Alerts held back by a cooldown, by rule.");
+	for (i = 0; i < e->rs->nrules; i++)
 		fprintf(f, "keysentry_alerts_suppressed_total{rule=\"%s\"} %"
 		    PRIu64 "\n", e->rs->rules[i].id, rst[i].suppressed);
-	}
+	help(f, "keysentry_alerts_rollups_total", "counter",
+	    "Roll-up alerts raised when a cooldown that held alerts back "
+	    "ended, by rule.");
+	for (i = 0; i < e->rs->nrules; i++)
+		fprintf(f, "keysentry_alerts_rollups_total{rule=\"%s\"} %"
+		    PRIu64 "\n", e->rs->rules[i].id, rst[i].rollups);
+	scalar(f, "keysentry_alerts_rollups_dropped_total", "counter",
+	    "Cooldowns that ended without their roll-up (beyond "
+	    "limits.groups).",
+	    ds.rollups_dropped);
+	scalar(f, "keysentry_alerts_capped_total", "counter",
+	    "Alerts held back by limits.alerts_per_minute.",
+	    e->cap_total);
 	scalar(f, "keysentry_alerts_written_total", "counter",
 	    "Alerts written to the outputs.",
 	    e->alerts);
@@ -301,18 +332,29 @@ stats_write(const char *path, const struct engine *e, const struct follow *fl,
 	scalar(f, "keysentry_store_errors_total", "counter",
 	    "Store operations that failed.",
 	    ss.errors + ds.store_errors);
-	help(f, "keysentry_output_written_total", "counter",
-	    "Alerts written, by output.");
-	help(f, "keysentry_output_failed_total", "counter",
-	    "Alert writes that failed, by output.");
-	for (i = 0; i < e->nsinks; i++) {
-		fprintf(f, "keysentry_output_written_total{output=\"");
-		label(f, e->sinks[i]->conf->path);
-		fprintf(f, "\"} %" PRIu64 "\n", e->sinks[i]->written);
-		fprintf(f, "keysentry_output_failed_total{output=\"");
-		label(f, e->sinks[i]->conf->path);
-		fprintf(f, "\"} %" PRIu64 "\n", e->sinks[i]->failed);
-	}
+	per_output(f, e, "keysentry_output_written_total", "counter",
+	    "Alerts written (exec: taken, less those given up), by output.",
+	    offsetof(struct sink, written));
+	per_output(f, e, "keysentry_output_failed_total", "counter",
+	    "Alerts that could not be written (exec: given up after every "
+	    "retry), by output.", offsetof(struct sink, failed));
+	per_output(f, e, "keysentry_output_delivered_total", "counter",
+	    "exec: runs that exited 0, by output.",
+	    offsetof(struct sink, delivered));
+	per_output(f, e, "keysentry_output_run_failures_total", "counter",
+	    "exec: runs that failed (exit status, signal, timeout), by "
+	    "output.", offsetof(struct sink, run_failures));
+	per_output(f, e, "keysentry_output_retries_total", "counter",
+	    "exec: failed runs to be tried again, by output.",
+	    offsetof(struct sink, retries));
+	per_output(f, e, "keysentry_output_dropped_total", "counter",
+	    "Alerts dropped because the output's queue was full, by output.",
+	    offsetof(struct sink, dropped));
+	per_output(f, e, "keysentry_output_queued", "gauge",
+	    "Alerts waiting in the output's queue.",
+	    offsetof(struct sink, queued));
+	per_output(f, e, "keysentry_output_running", "gauge",
+	    "exec: runs under way.", offsetof(struct sink, running));
 	help(f, "keysentry_config_reloads_total", "counter",
 	    "SIGHUP reloads, by result.");
 	fprintf(f, "keysentry_config_reloads_total{result=\"ok\"} %" PRIu64

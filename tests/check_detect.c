@@ -24,6 +24,8 @@ struct fixture {
 	char		 src[16][64];
 	size_t		 nevidence[16], ndistinct[16];
 	int64_t		 ev_first_ts[16];
+	int		 rollup[16];
+	int64_t		 last[16];
 };
 
 static void
@@ -38,6 +40,8 @@ on_alert(void *arg, const struct alert *al)
 	f->count[i] = al->count;
 	f->ts[i] = al->ts;
 	f->first[i] = al->first_seen;
+	f->last[i] = al->last_seen;
+	f->rollup[i] = al->rollup;
 	f->src[i][0] = '\0';
 	for (g = 0; g < al->ngroup; g++)
 		if (al->group_fields[g] == EVF_SOURCE_IP)
@@ -146,12 +150,58 @@ START_TEST(burst_fires_once_at_the_fifth_rejection)
 	for (i = 5; i < 50; i++)
 		feed(&f, T0 + i * S, "10.89.1.10", "POST", 401);
 	ck_assert_int_eq(count_rule(&f, "reload-401-burst"), 1);
-	/* after the 10 min cooldown, a new burst raises again */
+	/*
+	 * The first event after the 10 min cooldown ends it: one roll-up
+	 * of the 45 held back, at the cooldown's end, then a new burst
+	 * raises again.
+	 */
 	for (i = 0; i < 5; i++)
 		feed(&f, T0 + 700 * S + i * S, "10.89.1.10", "POST", 403);
-	ck_assert_int_eq(count_rule(&f, "reload-401-burst"), 2);
+	ck_assert_int_eq(count_rule(&f, "reload-401-burst"), 3);
+	ck_assert(f.rollup[1] && !f.rollup[0] && !f.rollup[2]);
+	ck_assert_uint_eq(f.count[1], 45);
+	ck_assert_int_eq(f.ts[1], T0 + 604 * S);
+	ck_assert_int_eq(f.first[1], T0 + 5 * S);
+	ck_assert_int_eq(f.last[1], T0 + 49 * S);
+	ck_assert_str_eq(f.src[1], "10.89.1.10");
+	ck_assert_uint_eq(f.nevidence[1], 1);	/* the last held back */
+	ck_assert_int_eq(f.ev_first_ts[1], T0 + 49 * S);
+	ck_assert_int_eq(f.ts[2], T0 + 704 * S);
 	ck_assert_int_eq(detect_rule_stats(f.dt)[ruleset_rule(f.rs,
 	    "reload-401-burst") - f.rs->rules].suppressed, 45);
+	ck_assert_int_eq(detect_rule_stats(f.dt)[ruleset_rule(f.rs,
+	    "reload-401-burst") - f.rs->rules].rollups, 1);
+	teardown(&f);
+}
+END_TEST
+
+/*
+ * A cooldown that held nothing back ends without a roll-up; one that did
+ * rolls up once, each group on its own, however long event time jumps.
+ */
+START_TEST(rollup_only_when_something_was_held_back)
+{
+	struct fixture	f;
+
+	setup(&f, NULL);
+	feed(&f, T0, "10.89.1.98", "POST", 200);	/* unexpected source */
+	feed(&f, T0 + S, "10.89.1.99", "POST", 200);
+	feed(&f, T0 + 2 * S, "10.89.1.99", "POST", 200);	/* held */
+	feed(&f, T0 + 3 * S, "10.89.1.99", "POST", 401);	/* held */
+	ck_assert_int_eq(f.nalerts, 2);
+	/* an hour later: both cooldowns are over, .99 held back two */
+	feed(&f, T0 + 3600 * S, "10.89.1.10", "POST", 200);
+	ck_assert_int_eq(f.nalerts, 3);
+	ck_assert(f.rollup[2]);
+	ck_assert_str_eq(f.rule[2], "reload-unexpected-source");
+	ck_assert_str_eq(f.src[2], "10.89.1.99");
+	ck_assert_uint_eq(f.count[2], 2);
+	ck_assert_int_eq(f.first[2], T0 + 2 * S);
+	ck_assert_int_eq(f.last[2], T0 + 3 * S);
+	ck_assert_int_eq(f.ts[2], T0 + S + 600 * S);
+	/* nothing more: the roll-up is not repeated */
+	feed(&f, T0 + 7200 * S, "10.89.1.10", "POST", 200);
+	ck_assert_int_eq(f.nalerts, 3);
 	teardown(&f);
 }
 END_TEST
@@ -370,6 +420,7 @@ detect_suite(void)
 	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, burst_fires_once_at_the_fifth_rejection);
+	tcase_add_test(tc, rollup_only_when_something_was_held_back);
 	tcase_add_test(tc, burst_needs_the_same_source_and_the_window);
 	tcase_add_test(tc, distributed_counts_sources);
 	tcase_add_test(tc, rate_counts_accepted_posts);

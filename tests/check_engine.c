@@ -130,6 +130,73 @@ START_TEST(start_up_errors)
 }
 END_TEST
 
+/*
+ * limits.alerts_per_minute: 3.  Ten low alerts in one minute: three
+ * written, seven held back; a critical one in that minute still goes out
+ * (a flood of low ones holds back no higher severity); the summary comes
+ * when event time leaves the minute, before the next minute's alert.
+ */
+START_TEST(global_cap_per_minute)
+{
+	char		 out[] = "/tmp/ksengine-XXXXXX", err[256], *text, *p;
+	struct engine	 e;
+	struct config	*c = conf("limits: {alerts_per_minute: 3}\n");
+	int64_t		 t0 = INT64_C(1790000040000000000);	/* :00 */
+	json_t		*doc;
+	json_error_t	 je;
+	int		 i, lows = 0, crit = 0, summaries = 0;
+
+	close(mkstemp(out));
+	ck_assert_int_eq(engine_init(&e, c, rules(c), out, err, sizeof(err)),
+	    0);
+	for (i = 0; i < 10; i++) {
+		feed(&e, "/r", t0 + i * INT64_C(1000000000));
+		if (i == 5)
+			engine_raise(&e, ruleset_rule(e.rs, "key-exposed"),
+			    "x.log", t0 + i * INT64_C(1000000000), t0, t0);
+	}
+	ck_assert_uint_eq(e.alerts, 4);
+	ck_assert_uint_eq(e.cap_total, 7);
+	feed(&e, "/r", t0 + 70 * INT64_C(1000000000));	/* the next minute */
+	ck_assert_uint_eq(e.alerts, 6);
+	engine_fini(&e);
+	text = ks_slurp(out, NULL);
+	for (p = strtok(text, "\n"); p != NULL; p = strtok(NULL, "\n")) {
+		const char *id;
+		ck_assert_ptr_nonnull(doc = json_loads(p, 0, &je));
+		id = json_string_value(json_object_get(json_object_get(doc,
+		    "rule"), "id"));
+		if (strcmp(id, "calls") == 0)
+			lows++;
+		else if (strcmp(id, "key-exposed") == 0)
+			crit++;
+		else {
+			json_t *sup = json_object_get(json_object_get(doc,
+			    "keysentry"), "suppressed");
+			ck_assert_str_eq(id, "alerts-suppressed");
+			ck_assert_int_eq(lows, 3);	/* before the 4th */
+			ck_assert_int_eq(json_integer_value(json_object_get(
+			    sup, "count")), 7);
+			ck_assert_int_eq(json_integer_value(json_object_get(
+			    json_object_get(sup, "rules"), "calls")), 7);
+			ck_assert_str_eq(json_string_value(json_object_get(
+			    sup, "first")), "2026-09-21T14:14:03.000Z");
+			ck_assert_str_eq(json_string_value(json_object_get(
+			    sup, "last")), "2026-09-21T14:14:09.000Z");
+			ck_assert_str_eq(json_string_value(json_object_get(
+			    doc, "@timestamp")), "2026-09-21T14:15:00.000Z");
+			summaries++;
+		}
+		json_decref(doc);
+	}
+	ck_assert_int_eq(lows, 4);
+	ck_assert_int_eq(crit, 1);
+	ck_assert_int_eq(summaries, 1);
+	free(text);
+	unlink(out);
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -139,6 +206,7 @@ engine_suite(void)
 	tcase_add_test(tc, endpoint_calls_reach_the_output);
 	tcase_add_test(tc, outputs_from_the_config);
 	tcase_add_test(tc, start_up_errors);
+	tcase_add_test(tc, global_cap_per_minute);
 	suite_add_tcase(s, tc);
 	return s;
 }

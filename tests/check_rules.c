@@ -77,7 +77,7 @@ START_TEST(shipped_rules_load)
 	rs = ruleset_load(c, &d);
 	ck_assert_msg(rs != NULL, "%s", d.n ? d.msgs[0] : "?");
 	ck_assert_uint_eq(ruleset_nfile_rules(rs), 12);
-	ck_assert_uint_eq(rs->nrules, 19);	/* and the seven built in */
+	ck_assert_uint_eq(rs->nrules, 20);	/* and the seven built in */
 	for (i = 0; i < 12; i++)
 		ck_assert_str_eq(rs->rules[i].id, ids[i]);	/* name order */
 	ck_assert(rs->rules[12].builtin);
@@ -104,6 +104,23 @@ START_TEST(shipped_rules_load)
 	ck_assert_str_eq(rs->rules[18].id, "key-exposed");
 	ck_assert_int_eq(rs->rules[18].severity, SEV_CRITICAL);
 	ck_assert_int_eq(rs->rules[18].cooldown, 600 * INT64_C(1000000000));
+	ck_assert_str_eq(rs->rules[19].id, "alerts-suppressed");
+	ck_assert_int_eq(rs->rules[19].severity, SEV_HIGH);
+	/* the leak-response playbook, for the rules whose alert means the
+	   key may be exposed, built-in key-* rules included */
+	ck_assert_uint_eq(rs->nplaybooks, 1);
+	ck_assert_str_eq(rs->playbooks[0].name, "leak-response");
+	ck_assert_uint_eq(rs->playbooks[0].nsteps, 9);
+	ck_assert_str_eq(rs->playbooks[0].steps[5].name, "review-logs");
+	for (i = 0; i < rs->nrules; i++) {
+		const char *id = rs->rules[i].id;
+		int want = strncmp(id, "key-", 4) == 0 ||
+		    strcmp(id, "reload-unexpected-source") == 0 ||
+		    strcmp(id, "reload-guess-success") == 0 ||
+		    strcmp(id, "reload-rate") == 0;
+		ck_assert_msg((rs->rules[i].response != NULL) == want,
+		    "%s: response %p", id, (void *)rs->rules[i].response);
+	}
 	/*
 	 * The two that need allowed_sources skip jwks, which has none;
 	 * key-canary-use is for every event (one instance, any endpoint).
@@ -375,6 +392,49 @@ START_TEST(errors)
 	want_error(HEAD "endpoints: all\naggregate: {type: count, window: 1m, "
 	    "threshold: 5}\nescalate: {match: {url.path: /b}, severity: "
 	    "high}\n", "escalate applies to rules without an aggregate");
+	/* response: a playbook loaded from any file; playbooks' own errors */
+	want_error(HEAD "response: leak-response\n",
+	    "r.yml:5:11: no playbook named \"leak-response\" was loaded");
+	want_error(HEAD "response: [a]\n", "r.yml:5:11: response must be a non-empty string");
+	want_error("playbook: p\nname: P\n", "r.yml:1:1: a playbook needs "
+	    "steps");
+	want_error("playbook: p\nsteps: []\n", "a playbook needs steps");
+	want_error("playbook: P_1\nsteps: [{name: a, action: b}]\n",
+	    "r.yml:1:11: playbook name \"P_1\" must be");
+	want_error("playbook: p\nsteps: [{name: a}]\n", "step action must be");
+	want_error("playbook: p\nsteps: [{name: a, action: b, when: c}]\n",
+	    "step: unknown key \"when\"");
+	want_error("playbook: p\nsteps: [{name: a, action: b}]\n---\n"
+	    "playbook: p\nsteps: [{name: a, action: b}]\n",
+	    "r.yml:4:11: playbook \"p\" is already defined");
+}
+END_TEST
+
+/* A rule names a playbook of the same file or another; alerts carry it. */
+START_TEST(response_playbook)
+{
+	struct config	*c = test_config();
+	struct ruleset	*rs;
+	struct ydiag	 d;
+	const char	*text = HEAD "response: pb\n---\nplaybook: pb\n"
+			    "name: The playbook\nsteps:\n"
+			    "  - {name: one, action: first}\n"
+			    "  - {name: two, action: second}\n";
+
+	ydiag_init(&d, "r.yml");
+	rs = ruleset_load_buffer(c, "r.yml", text, strlen(text), &d);
+	ck_assert_msg(rs != NULL, "%s", d.n ? d.msgs[0] : "?");
+	ck_assert_ptr_nonnull(ruleset_rule(rs, "t")->response);
+	ck_assert_str_eq(ruleset_rule(rs, "t")->response->title,
+	    "The playbook");
+	ck_assert_uint_eq(ruleset_rule(rs, "t")->response->nsteps, 2);
+	ck_assert_str_eq(ruleset_rule(rs, "t")->response->steps[1].action,
+	    "second");
+	/* no leak-response loaded: the built-in key rules go without */
+	ck_assert_ptr_null(ruleset_rule(rs, "key-exposed")->response);
+	ruleset_free(rs);
+	ydiag_free(&d);
+	config_free(c);
 }
 END_TEST
 
@@ -530,6 +590,7 @@ rules_suite(void)
 	tcase_add_test(tc, matching);
 	tcase_add_test(tc, names_match_what_they_resolve_to);
 	tcase_add_test(tc, errors);
+	tcase_add_test(tc, response_playbook);
 	tcase_add_test(tc, overrides);
 	tcase_add_test(tc, output_rule_ids);
 	tcase_add_test(tc, fast_path);

@@ -14,6 +14,9 @@ The expected alerts are derived from the episodes this script injects,
 by the definitions of the shipped rules (docs/rules.md), not by running
 keysentry: each episode is built so that exactly one well-defined event
 trips each rule, and episodes are more than a cooldown (10 min) apart.
+Every later trip of a rule in the same group within its cooldown is held
+back, and rolled up into one alert when event time passes the cooldown's
+end (docs/rules.md, Storm control): the episodes say how many.
 """
 
 import argparse
@@ -111,6 +114,16 @@ def expect(out, rule, t, src, count):
                 "keysentry.count": count})
 
 
+COOLDOWN = 600
+
+
+def rollup(out, rule, t, src, held):
+    """The roll-up of the cooldown that began with an alert at t."""
+    out.append({"rule.id": rule, "@timestamp": iso(t + COOLDOWN),
+                "source.ip": src, "keysentry.endpoint": "kratos-reload",
+                "keysentry.count": held, "keysentry.rollup": True})
+
+
 def incident(rng):
     """A day of traffic with five episodes; returns (log, expected)."""
     log, exp = Log(rng), []
@@ -125,7 +138,9 @@ def incident(rng):
     for i in range(8):
         log.add(1800 + 3 * i, a, "POST", ENDPOINT, 401, "curl/8.5.0")
     expect(exp, "reload-unexpected-source", 1800, a, 1)
+    rollup(exp, "reload-unexpected-source", 1800, a, 7)
     expect(exp, "reload-401-burst", 1800 + 3 * 4, a, 5)
+    rollup(exp, "reload-401-burst", 1800 + 3 * 4, a, 3)   # the 6th to 8th
 
     # 2. low and slow: 12 sources, one or two rejections each, 8 minutes
     srcs = ["10.89.1.%d" % (100 + i) for i in range(12)]
@@ -135,8 +150,11 @@ def incident(rng):
         expect(exp, "reload-unexpected-source", t, s, 1)
         if i == 9:
             expect(exp, "reload-401-distributed", t, None, 10)
+            # its own second rejection, then the two sources after it
+            rollup(exp, "reload-401-distributed", t, None, 3)
         if i % 3 == 0:
             log.add(t + 1, s, "POST", ENDPOINT, 403, "python-requests/2.31")
+            rollup(exp, "reload-unexpected-source", t, s, 1)
         t += 40
 
     # 3. guessing that works: 4 rejections, then accepted (t = 7200..)
@@ -145,6 +163,7 @@ def incident(rng):
         log.add(7200 + 20 * i, b, "POST", ENDPOINT, 401, "Go-http-client/1.1")
     log.add(7300, b, "POST", ENDPOINT, 200, "Go-http-client/1.1")
     expect(exp, "reload-unexpected-source", 7200, b, 1)
+    rollup(exp, "reload-unexpected-source", 7200, b, 4)
     expect(exp, "reload-guess-success", 7300, b, 3)
 
     # 4. a leaked key used to force reload after reload (t = 12600..)
@@ -152,7 +171,9 @@ def incident(rng):
     for i in range(10):
         log.add(12600 + 15 * i, c, "POST", ENDPOINT, 200, "axios/1.13.2")
     expect(exp, "reload-unexpected-source", 12600, c, 1)
+    rollup(exp, "reload-unexpected-source", 12600, c, 9)
     expect(exp, "reload-rate", 12600 + 15 * 5, None, 6)
+    rollup(exp, "reload-rate", 12600 + 15 * 5, None, 4)
 
     # 5. the allowed caller on IPv6, and noise that must not matter
     log.add(14400, CALLER6, "POST", ENDPOINT, 200)
