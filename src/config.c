@@ -59,7 +59,7 @@ static const char *pcap_only_keys[] = { "interface", "filter", "snaplen",
 static const char *output_keys[] = { "type", "path", "url", "stream",
 	"maxlen", "min_severity", "rules", "address", "facility", "command",
 	"timeout", "max_running", "retries", "backoff", "backoff_max", "queue",
-	NULL };
+	"spill_max", NULL };
 static const char *facilities[] = { "kern", "user", "mail", "daemon",
 	"auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
 	"ntp", "security", "console", "solaris-cron", "local0", "local1",
@@ -629,10 +629,6 @@ load_exec_output(struct config *c, struct ydiag *d, const struct ydoc_node *n,
 	    ydoc_duration(d, v, "backoff_max", &o->backoff_max) == 0 &&
 	    o->backoff_max < o->backoff)
 		ydiag_add(d, v, "backoff_max must be at least backoff");
-	o->queue = 1000;
-	if ((v = ydoc_get(n, "queue")) != NULL &&
-	    ydoc_uint(d, v, "queue", 1, 1000000, &u) == 0)
-		o->queue = (size_t)u;
 	if (ydoc_get(n, "path") != NULL)
 		ydiag_add(d, ydoc_get(n, "path"), "an exec output has no path "
 		    "(command says what runs)");
@@ -646,6 +642,7 @@ load_output(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 	struct output_conf	*o;
 	const struct ydoc_node	*v;
 	const char		*t;
+	unsigned long long	 u;
 
 	if (ydoc_want(d, n, YDOC_MAP, "an output") == -1)
 		return;
@@ -682,6 +679,14 @@ load_output(struct config *c, struct ydiag *d, const struct ydoc_node *n)
 			ydiag_add(d, v, "an output's rules must name at least "
 			    "one rule (leave it out for every rule)");
 	}
+	o->queue = 1000;
+	if ((v = ydoc_get(n, "queue")) != NULL &&
+	    ydoc_uint(d, v, "queue", 1, 1000000, &u) == 0)
+		o->queue = (size_t)u;
+	o->spill_max = UINT64_C(64) << 20;
+	if ((v = ydoc_get(n, "spill_max")) != NULL &&
+	    ydoc_uint(d, v, "spill_max", 0, UINT64_C(1) << 40, &u) == 0)
+		o->spill_max = u;
 	if (strcmp(o->type, "redis-stream") == 0) {
 		load_stream_output(d, n, o);
 		return;

@@ -67,7 +67,8 @@ struct output_conf {
 	unsigned int	 retries;
 	int64_t		 backoff;	/* ns, the first wait */
 	int64_t		 backoff_max;	/* ns, the longest */
-	size_t		 queue;
+	size_t		 queue;		/* every output: the backlog */
+	uint64_t	 spill_max;	/* bytes in state_dir/spool; 0: none */
 	/* filters: alerts below min_severity, or of rules none of the
 	   patterns (ids, or fnmatch(3) patterns such as key-*) names, are
 	   not written here */

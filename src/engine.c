@@ -197,7 +197,8 @@ static int
 open_sinks(struct engine *e, const struct config *cfg, const char *output,
     struct sink ***sinksp, size_t *np, char *err, size_t errlen)
 {
-	struct output_conf	 stdout_conf = { .type = "file", .path = "-" };
+	struct output_conf	 stdout_conf = { .type = "file", .path = "-",
+				    .queue = 1000 };
 	const struct output_conf *outs;
 	struct sink		**sinks;
 	size_t			 n, i;
@@ -205,6 +206,7 @@ open_sinks(struct engine *e, const struct config *cfg, const char *output,
 	if (output != NULL) {
 		e->override.type = "file";
 		e->override.path = (char *)output;
+		e->override.queue = 1000;
 		outs = &e->override;
 		n = 1;
 	} else if (cfg->noutputs == 0) {
@@ -224,6 +226,9 @@ open_sinks(struct engine *e, const struct config *cfg, const char *output,
 			free(sinks);
 			return -1;
 		}
+		/* the daemon keeps what an output cannot take (sink.h) */
+		if (e->base != NULL)
+			sink_set_spool(sinks[i], cfg->state_dir);
 	}
 	*sinksp = sinks;
 	*np = n;

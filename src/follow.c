@@ -49,6 +49,7 @@ struct ffile {
 	int		 wd;		/* inotify watch on the inode, or -1 */
 	struct input	*in;
 	int		 rotated;	/* lost its name; draining */
+	int64_t		 mt, ct;	/* last write, change: its age */
 	int64_t		 idle_since;	/* monotonic ns of its last growth */
 	uint64_t	 size_seen;
 	uint64_t	 lines_base;	/* records consumed before this run */
@@ -467,6 +468,10 @@ add_file(struct fsrc *src, const char *path, int fd, const struct stat *sb,
 	ff->lines_base = lines;
 	ff->idle_since = kstime_monotonic();
 	ff->size_seen = (uint64_t)sb->st_size;
+	ff->mt = (int64_t)sb->st_mtim.tv_sec * KS_NSEC_PER_SEC +
+	    sb->st_mtim.tv_nsec;
+	ff->ct = (int64_t)sb->st_ctim.tv_sec * KS_NSEC_PER_SEC +
+	    sb->st_ctim.tv_nsec;
 	if (lseek(fd, (off_t)warm, SEEK_SET) == -1)
 		log_warn("%s: seek", path);
 	ff->in = input_open_fd(path, idx, make_decoder(src), fd, 0, warm,
@@ -537,25 +542,27 @@ bound_catchup(struct fsrc *src, int fd, const char *path, uint64_t offset,
 	return to;
 }
 
-/* Opens a file found by a scan, where to start decided by saved state. */
-static void
-open_found(struct fsrc *src, const char *path)
+/*
+ * Opens a file found by a scan, where to start decided by saved state;
+ * its stat in *sb.  Returns 0, or -1 if nothing new was opened.
+ */
+static int
+open_found(struct fsrc *src, const char *path, struct stat *sb)
 {
 	struct follow		*f = src->f;
 	const struct pos	*p;
-	struct stat		 sbuf, *sb = &sbuf;
 	uint64_t		 offset, warm, lines = 0;
 	int			 fd;
 
 	if ((fd = open_checked(path, sb, NULL)) == -1) {
 		if (errno != ENOENT)
 			log_warn("%s", path);
-		return;
+		return -1;
 	}
 	if (find_file(src, (uint64_t)sb->st_dev, (uint64_t)sb->st_ino) !=
 	    NULL) {
 		close(fd);	/* rotated meanwhile: a file we follow already */
-		return;
+		return -1;
 	}
 	p = f->startup ? state_find(f->state, src->pattern,
 	    (uint64_t)sb->st_dev, (uint64_t)sb->st_ino) : NULL;
@@ -582,6 +589,7 @@ open_found(struct fsrc *src, const char *path)
 		warm = offset;
 	}
 	add_file(src, path, fd, sb, offset, warm, lines, 0);
+	return 0;
 }
 
 static int
@@ -740,7 +748,7 @@ missed_cmp(const void *a, const void *b)
  */
 static void
 recover_missed(struct fsrc *src, int64_t since, uint64_t cur_dev,
-    uint64_t cur_ino, int at_start)
+    uint64_t cur_ino, int at_start, const struct stat *newest)
 {
 	struct missed	*m = NULL;
 	size_t		 n = 0, i, blen;
@@ -773,6 +781,13 @@ recover_missed(struct fsrc *src, int64_t since, uint64_t cur_dev,
 			    ff->ino == (uint64_t)sb.st_ino)
 				break;
 		if (ff != NULL)
+			continue;
+		/*
+		 * Younger than the file just opened as the current one: the
+		 * name moved on while we looked.  The next scan, which that
+		 * calls for, reads them after it.
+		 */
+		if (newest != NULL && mtime_order(&sb, newest) > 0)
 			continue;
 		for (i = 0; i < src->nrecent; i++)
 			if (src->recent[i].dev == (uint64_t)sb.st_dev &&
@@ -856,21 +871,22 @@ mark_rotated(struct ffile *ff)
 	queue_file(ff->src->f, ff);
 }
 
-/* Brings a source's files in line with what its path or glob names now. */
-static void
-scan_source(struct fsrc *src)
+/*
+ * One pass of scan_source(); returns 1 if, once done, a name leads to a
+ * file it does not follow (the name moved on while it looked).
+ */
+static int
+scan_once(struct fsrc *src)
 {
 	int64_t		 t0 = mtime_clock_ns();
 	glob_t		 g;
-	struct stat	 sb;
+	struct stat	 sb, osb;
 	struct ffile	*ff, *next;
 	size_t		 i;
-	int		 seen;
+	int		 seen, moved = 0;
 	char		**names = NULL;
 	size_t		 nnames = 0;
 
-	if (src->type != SOURCE_FILE)
-		return;
 	if (src->glob) {
 		memset(&g, 0, sizeof(g));
 		if (glob(src->pattern, GLOB_NOSORT, NULL, &g) == 0) {
@@ -917,23 +933,50 @@ scan_source(struct fsrc *src)
 			    src->pattern, MAX_FILES, names[i]);
 			continue;
 		}
-		open_found(src, names[i]);
+		if (open_found(src, names[i], &osb) == -1)
+			continue;
 		/*
 		 * After the open, not before: generations created up to the
 		 * moment the new file was opened are all on disk by now (the
-		 * name may have moved on while we looked).
+		 * name may have moved on while we looked: then those younger
+		 * than it are the next scan's).
 		 */
 		if (src->started)
-			recover_missed(src, src->current_seen, 0, 0, 0);
+			recover_missed(src, src->current_seen, 0, 0, 0, &osb);
 	}
+	for (i = 0; i < nnames && !moved; i++)
+		if (stat(names[i], &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    !is_compressed(names[i]) && find_file(src,
+		    (uint64_t)sb.st_dev, (uint64_t)sb.st_ino) == NULL)
+			moved = 1;
 	/*
 	 * Generations written after this scan began are the next scan's
-	 * to look for: the names were looked at after t0.
+	 * to look for: the names were looked at after t0.  (After a pass
+	 * whose names moved on, the next pass looks from this one's t0.)
 	 */
-	src->current_seen = t0;
+	if (!moved)
+		src->current_seen = t0;
 	if (src->glob)
 		globfree(&g);
 	src->started = 1;
+	return moved;
+}
+
+/*
+ * Brings a source's files in line with what its path or glob names now.
+ * A writer rotating fast may move a name on while we look: then again,
+ * at most 8 times (the next inotify event brings another scan anyway).
+ */
+static void
+scan_source(struct fsrc *src)
+{
+	int pass;
+
+	if (src->type != SOURCE_FILE)
+		return;
+	for (pass = 0; pass < 8 && scan_once(src); pass++)
+		log_debug("%s: the name moved on during a scan; again",
+		    src->pattern);
 }
 
 static void
@@ -957,10 +1000,18 @@ queue_file(struct follow *f, struct ffile *ff)
 	if (ff->queued)
 		return;
 	ff->queued = 1;
-	/* rotated files first: their lines are older */
-	for (pp = &f->queue; *pp != NULL; pp = &(*pp)->qnext)
-		if (ff->rotated && !(*pp)->rotated)
+	/*
+	 * Within a source, rotated files first, oldest first: their lines
+	 * are older.  (Across sources the order does not matter.)
+	 */
+	for (pp = &f->queue; *pp != NULL; pp = &(*pp)->qnext) {
+		const struct ffile *e = *pp;
+		if (!ff->rotated || e->src != ff->src)
+			continue;
+		if (!e->rotated || ff->mt < e->mt || (ff->mt == e->mt &&
+		    (ff->ct < e->ct || (ff->ct == e->ct && ff->ino < e->ino))))
 			break;
+	}
 	ff->qnext = *pp;
 	*pp = ff;
 	schedule_work(f);
@@ -1077,6 +1128,10 @@ read_file(struct ffile *ff)
 
 	if (fstat(ff->fd, &sb) == 0) {
 		uint64_t pos = (uint64_t)lseek(ff->fd, 0, SEEK_CUR);
+		ff->mt = (int64_t)sb.st_mtim.tv_sec * KS_NSEC_PER_SEC +
+		    sb.st_mtim.tv_nsec;
+		ff->ct = (int64_t)sb.st_ctim.tv_sec * KS_NSEC_PER_SEC +
+		    sb.st_ctim.tv_nsec;
 		if ((uint64_t)sb.st_size < pos ||
 		    (ff->head_final && !head_unchanged(ff)))
 			recover_truncated(ff);
@@ -1599,7 +1654,7 @@ follow_configure(struct follow *f, const struct config *cfg,
 				if (!cur->rotated)
 					break;
 			recover_missed(src, state_saved_at(f->state),
-			    cur ? cur->dev : 0, cur ? cur->ino : 0, 1);
+			    cur ? cur->dev : 0, cur ? cur->ino : 0, 1, NULL);
 		}
 	}
 	f->startup = 0;

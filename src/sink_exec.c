@@ -10,8 +10,9 @@
  *     the end of stderr kept and logged with the exit status;
  *   - a run that fails (exit status not 0, a signal, the timeout) is
  *     tried again after backoff, doubling each time up to backoff_max,
- *     up to retries times; alerts wait in a queue of at most queue
- *     entries.
+ *     up to retries times, after which the alert goes back to the
+ *     output's backlog (sink.h); alerts wait in a queue of at most queue
+ *     entries, and beyond it in the backlog.
  *
  * Nothing here blocks detection: children are started with posix_spawn,
  * their pipes are non-blocking, and a 50 ms tick (a timer on the daemon's
@@ -85,7 +86,6 @@ struct exec_sink {
 	unsigned int	 running;
 	struct event	*tick;		/* daemon: armed while busy */
 	int		 armed;
-	int		 dropping;	/* logging a run of drops once */
 };
 
 static int64_t
@@ -363,12 +363,13 @@ finished(struct exec_sink *xs, struct run *r, int status)
 		enqueue_front(xs, j);
 		return;
 	}
-	log_warnx("output %s: %s after %.1f s%s%s; giving the alert up after "
-	    "%u runs", xs->s->conf->path, why, secs, err[0] ? ": " : "", err,
-	    j->attempts);
+	log_warnx("output %s: %s after %.1f s%s%s; %u runs failed, the alert "
+	    "goes back to the output's backlog", xs->s->conf->path, why, secs,
+	    err[0] ? ": " : "", err, j->attempts);
 	xs->s->failed++;
 	if (xs->s->written > 0)
 		xs->s->written--;
+	sink_defer(xs->s, j->json, j->len);
 	job_free(j);
 }
 
@@ -513,24 +514,14 @@ exec_write(struct sink *s, const char *json, size_t len)
 	const char		*sev;
 
 	if (xs->queued >= xs->o->queue) {
-		if (xs->tick == NULL) {
-			/* a replay waits for room: nobody is in a hurry */
-			while (xs->queued >= xs->o->queue) {
-				tick(xs);
-				nap();
-			}
-		} else {
-			if (!xs->dropping)
-				log_warnx("output %s: %zu alerts waiting, the "
-				    "queue is full; alerts are dropped until "
-				    "there is room", s->conf->path,
-				    xs->queued);
-			xs->dropping = 1;
-			s->dropped++;
-			return -1;
+		if (xs->tick != NULL)
+			return -1;	/* the daemon: into the backlog */
+		/* a replay waits for room: nobody is in a hurry */
+		while (xs->queued >= xs->o->queue) {
+			tick(xs);
+			nap();
 		}
 	}
-	xs->dropping = 0;
 	j = ks_xcalloc(1, sizeof(*j));
 	j->json = ks_xmalloc(len + 1);
 	memcpy(j->json, json, len);
@@ -588,6 +579,8 @@ exec_close(struct sink *s)
 	}
 	for (r = xs->runs; r != NULL; r = r->next)
 		(void)kill(-r->pid, SIGKILL);
+	/* what did not run to its end goes back to the backlog, which the
+	   close keeps in the spool (at least once: a killed run again) */
 	while ((r = xs->runs) != NULL) {
 		xs->runs = r->next;
 		(void)waitpid(r->pid, NULL, 0);
@@ -595,17 +588,19 @@ exec_close(struct sink *s)
 			close(r->in_fd);
 		if (r->err_fd != -1)
 			close(r->err_fd);
+		sink_defer(s, r->job->json, r->job->len);
 		job_free(r->job);
 		free(r);
 		lost++;
 	}
 	while ((j = xs->head) != NULL) {
 		xs->head = j->next;
+		sink_defer(s, j->json, j->len);
 		job_free(j);
 		lost++;
 	}
 	if (lost > 0)
-		log_warnx("output %s: %zu alerts not delivered at the close",
+		log_info("output %s: %zu alerts not run by the close",
 		    s->conf->path, lost);
 	if (xs->tick != NULL)
 		event_free(xs->tick);

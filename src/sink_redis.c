@@ -4,10 +4,10 @@
  * fleet):  XADD <stream> MAXLEN ~ <maxlen> * alert <json>.
  *
  * Writes are queued on the connection (rconn.h) and never wait: an entry
- * the server refuses or never answers is counted as failed and logged
- * once per run of failures; while there is no connection a write fails at
- * once.  (Holding alerts back and replaying them later is the delivery
- * work, not this sink's.)
+ * the server refuses or never answers is counted as failed, logged once
+ * per run of failures, and handed back to the output's backlog
+ * (sink_defer(), sink.h); while there is no connection a write fails at
+ * once, and the backlog keeps it.
  */
 #include "autoconfig.h"
 
@@ -47,15 +47,24 @@ stream_open(struct sink *s, const struct output_conf *conf, char *err,
 	return 0;
 }
 
+/* An entry on its way: its text, to hand back if it is not added. */
+struct added {
+	struct stream_sink	*ss;
+	size_t			 len;
+	char			 json[];
+};
+
 static void
 on_added(void *arg, struct redisReply *reply)
 {
-	struct stream_sink *ss = arg;
+	struct added		*a = arg;
+	struct stream_sink	*ss = a->ss;
 
 	if (reply != NULL && reply->type == REDIS_REPLY_STRING) {
 		if (ss->failing)
 			log_info("output %s: writing again", ss->s->conf->path);
 		ss->failing = 0;
+		free(a);
 		return;
 	}
 	ss->s->failed++;
@@ -67,6 +76,8 @@ on_added(void *arg, struct redisReply *reply)
 		    reply != NULL ? (int)(reply->len < 200 ? reply->len : 200) :
 		    0, reply != NULL && reply->str != NULL ? reply->str : "");
 	ss->failing = 1;
+	sink_defer(ss->s, a->json, a->len);
+	free(a);
 }
 
 static int
@@ -77,11 +88,16 @@ stream_write(struct sink *s, const char *json, size_t len)
 				    "~", ss->maxlen, "*", "alert", json };
 	size_t			 lens[8];
 	int			 i;
+	struct added		*a = ks_xmalloc(sizeof(*a) + len);
 
+	a->ss = ss;
+	a->len = len;
+	memcpy(a->json, json, len);
 	for (i = 0; i < 7; i++)
 		lens[i] = strlen(argv[i]);
 	lens[7] = len;
-	if (rconn_send(ss->rc, 8, argv, lens, on_added, ss) == -1) {
+	if (rconn_send(ss->rc, 8, argv, lens, on_added, a) == -1) {
+		free(a);
 		if (!ss->failing)
 			log_warnx("output %s: no connection; alerts are not "
 			    "added until it is back", s->conf->path);

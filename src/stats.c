@@ -351,8 +351,24 @@ stats_write(const char *path, const struct engine *e, const struct follow *fl,
 	    "Alerts dropped because the output's queue was full, by output.",
 	    offsetof(struct sink, dropped));
 	per_output(f, e, "keysentry_output_queued", "gauge",
-	    "Alerts waiting in the output's queue.",
+	    "exec: alerts waiting for a run.",
 	    offsetof(struct sink, queued));
+	help(f, "keysentry_output_backlog", "gauge",
+	    "Alerts the output has not taken yet: in memory and spooled.");
+	for (i = 0; i < e->nsinks; i++) {
+		fprintf(f, "keysentry_output_backlog{output=\"");
+		label(f, e->sinks[i]->conf->path);
+		fprintf(f, "\"} %" PRIu64 "\n", sink_backlog(e->sinks[i]));
+	}
+	per_output(f, e, "keysentry_output_backlogged_total", "counter",
+	    "Alerts that went into the backlog, by output.",
+	    offsetof(struct sink, backlogged));
+	per_output(f, e, "keysentry_output_spilled_total", "counter",
+	    "Alerts written to the spool in state_dir, by output.",
+	    offsetof(struct sink, spilled));
+	per_output(f, e, "keysentry_output_spool_bytes", "gauge",
+	    "Bytes in the output's spool file.",
+	    offsetof(struct sink, spool_bytes));
 	per_output(f, e, "keysentry_output_running", "gauge",
 	    "exec: runs under way.", offsetof(struct sink, running));
 	help(f, "keysentry_config_reloads_total", "counter",

@@ -12,6 +12,9 @@
              alert at once, detection goes on, the failures are logged
              with their status and stderr and counted, and after the
              recovery the playbook has every alert too (at least once).
+    spill    a program that always fails, with a queue of 2: the backlog
+             spills to state_dir/spool, the stop keeps it there, and the
+             next start (the program working) delivers it first.
 
 Environment: KS, KS_SRCDIR.
 """
@@ -240,10 +243,80 @@ def scenario_daemon(d):
             p.wait()
 
 
+def scenario_spill(d):
+    """A program that always fails, a queue of 2: the backlog spills to
+    state_dir/spool; the stop keeps it all there; the next start, with
+    the program working, delivers it first, and empties the spool."""
+    w, conf = setup(d, "spill", ", queue: 2, timeout: 2s, retries: 0")
+    with open(os.path.join(w, "mode"), "w") as f:
+        f.write("fail\n")
+    open(os.path.join(w, "access.log"), "w").close()
+    spool = os.path.join(w, "state", "spool", "exec_%s_playbook.sh.jsonl"
+                         % w.replace("/", "_"))
+    err = os.path.join(w, "run.err")
+
+    def start():
+        p = subprocess.Popen([KS, "run", "-c", conf],
+                             stderr=open(err, "a"))
+        try:
+            os.unlink(os.path.join(w, "ks.prom"))
+        except FileNotFoundError:
+            pass
+        wait(lambda: metric(w, "keysentry_output_queued") >= 0,
+             "keysentry to start", p, err)
+        return p
+
+    p = start()
+    try:
+        with open(INCIDENT) as src, \
+                open(os.path.join(w, "access.log"), "a") as dst:
+            dst.write(src.read())
+        wait(lambda: len(file_alerts(w)) == 4, "the file output's 4 alerts",
+             p, err)
+        wait(lambda: metric(w, "keysentry_output_spilled_total") >= 1,
+             "the backlog spilled", p, err)
+        if not os.path.exists(spool):
+            fail("no spool file %s: %s" % (spool, os.listdir(
+                os.path.dirname(spool))))
+        p.send_signal(signal.SIGTERM)
+        if p.wait(timeout=DEADLINE) != 0:
+            fail("keysentry exited %d" % p.returncode)
+        with open(spool) as f:
+            kept = [x for x in f.read().splitlines() if x]
+        if sorted(kept) != sorted(file_alerts(w)):
+            fail("the spool holds %d alerts, not the 4 written to the file"
+                 % len(kept))
+        if got(w):
+            fail("a failing program delivered")
+        # the program works again; the next start delivers the spool
+        with open(os.path.join(w, "mode"), "w") as f:
+            f.write("ok\n")
+        p = start()
+        wait(lambda: len({t for t, _ in got(w)}) == 4,
+             "the 4 kept alerts after the restart", p, err)
+        wait(lambda: not os.path.exists(spool) and
+             metric(w, "keysentry_output_backlog") == 0,
+             "the spool emptied", p, err)
+        check_received(w, file_alerts(w))
+        if "4 alerts kept from before" not in open(err).read():
+            fail("the restart did not say it had a backlog")
+        p.send_signal(signal.SIGTERM)
+        if p.wait(timeout=DEADLINE) != 0:
+            fail("keysentry exited %d" % p.returncode)
+        print("ok: spill: a failing program's alerts went to the spool, "
+              "stayed there across a stop, and were delivered by the next "
+              "start")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def main():
     d = sys.argv[1]
     scenario_replay(d)
     scenario_daemon(d)
+    scenario_spill(d)
 
 
 if __name__ == "__main__":
