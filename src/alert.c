@@ -118,6 +118,37 @@ evidence_json(const struct evidence *e, const struct alert_ctx *ctx)
 	return o;
 }
 
+/*
+ * A playbook's keysentry.response: built once, then shared by every
+ * alert that carries it (a reference each; the documents are only
+ * serialised, never changed).
+ */
+static json_t *
+response_json(struct playbook *pb)
+{
+	json_t	*o, *steps;
+	size_t	 i;
+
+	if (pb->doc != NULL)
+		return pb->doc;
+	o = json_object();
+	steps = json_array();
+	for (i = 0; i < pb->nsteps; i++) {
+		json_t *st = json_object();
+		json_object_set_new(st, "name", jstr(pb->steps[i].name));
+		json_object_set_new(st, "action", jstr(pb->steps[i].action));
+		json_array_append_new(steps, st);
+	}
+	json_object_set_new(o, "playbook", jstr(pb->name));
+	if (pb->title != NULL)
+		json_object_set_new(o, "name", jstr(pb->title));
+	if (pb->runbook != NULL)
+		json_object_set_new(o, "runbook", jstr(pb->runbook));
+	json_object_set_new(o, "steps", steps);
+	pb->doc = o;
+	return o;
+}
+
 enum severity
 alert_severity(const struct alert *al)
 {
@@ -234,25 +265,9 @@ alert_to_json(const struct alert *al, const struct alert_ctx *ctx)
 	    json_integer(r->cooldown / KS_NSEC_PER_SEC));
 	jset(o, "keysentry.first_seen", jtime(al->first_seen));
 	jset(o, "keysentry.last_seen", jtime(al->last_seen));
-	if (r->response != NULL) {
-		const struct playbook *pb = r->response;
-		json_t *steps = json_array();
-		for (i = 0; i < pb->nsteps; i++) {
-			json_t *st = json_object();
-			json_object_set_new(st, "name",
-			    jstr(pb->steps[i].name));
-			json_object_set_new(st, "action",
-			    jstr(pb->steps[i].action));
-			json_array_append_new(steps, st);
-		}
-		jset(o, "keysentry.response.playbook", jstr(pb->name));
-		if (pb->title != NULL)
-			jset(o, "keysentry.response.name", jstr(pb->title));
-		if (pb->runbook != NULL)
-			jset(o, "keysentry.response.runbook",
-			    jstr(pb->runbook));
-		jset(o, "keysentry.response.steps", steps);
-	}
+	if (r->response != NULL)
+		jset(o, "keysentry.response", json_incref(response_json(
+		    (struct playbook *)(uintptr_t)r->response)));
 	if (al->nsupp > 0) {
 		json_t *per = json_object();
 		for (i = 0; i < al->nsupp; i++)

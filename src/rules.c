@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <jansson.h>
 
 #include "rules.h"
 #include "util.h"
@@ -517,6 +518,8 @@ playbook_free(struct playbook *pb)
 		free(pb->steps[i].action);
 	}
 	free(pb->steps);
+	if (pb->doc != NULL)
+		json_decref((json_t *)pb->doc);
 	free(pb->name);
 	free(pb->title);
 	free(pb->runbook);

@@ -83,6 +83,9 @@ struct playbook {
 	char		*file;
 	struct pb_step	*steps;
 	size_t		 nsteps;
+	/* its keysentry.response object, built at the first alert and
+	   shared by all (json_t, owned here) */
+	void		*doc;
 };
 
 struct rule {

@@ -5,8 +5,12 @@
  * (octet-counted frames, RFC 6587).  PRI is the facility and the alert's
  * severity mapped (critical 2, high 3, medium 4, low 5, info 6); MSGID is
  * the rule id.  Sending never waits: a message the socket cannot take now
- * is counted as failed, and a TCP connection that broke is made again at
- * the next alert (connecting waits a fifth of a second at most).
+ * is refused (the daemon keeps it in the output's backlog, sink.h), and a
+ * TCP connection that broke is made again at the next try.  The daemon
+ * does not wait for a connection to be made (it is looked at again at the
+ * next try); a replay waits a fifth of a second at most.  A host name is
+ * resolved at each connection (getaddrinfo(3), which may wait): give an
+ * address.
  */
 #include "autoconfig.h"
 
@@ -41,6 +45,8 @@ struct syslog_sink {
 	int		 facility;
 	char		 hostname[256];
 	int		 warned;
+	int		 connecting;	/* T_TCP: connect(2) under way */
+	int		 wait_ms;	/* for it: 0 in the daemon */
 };
 
 int
@@ -146,10 +152,15 @@ connect_to(struct syslog_sink *ss)
 			continue;
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
+		if (errno == EINPROGRESS && ss->wait_ms == 0) {
+			/* the daemon waits for nothing: see connected() */
+			ss->connecting = 1;
+			break;
+		}
 		if (errno == EINPROGRESS) {
 			pfd.fd = fd;
 			pfd.events = POLLOUT;
-			if (poll(&pfd, 1, SYSLOG_CONNECT_MS) == 1 &&
+			if (poll(&pfd, 1, ss->wait_ms) == 1 &&
 			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) ==
 			    0 && e == 0)
 				break;
@@ -162,6 +173,32 @@ connect_to(struct syslog_sink *ss)
 	}
 	freeaddrinfo(res);
 	return fd;
+}
+
+/*
+ * A connection under way: 1 once it is up, 0 while it is not yet (the
+ * alert waits in the output's backlog), -1 (errno) if it failed.
+ */
+static int
+connected(struct syslog_sink *ss)
+{
+	struct pollfd	pfd = { ss->fd, POLLOUT, 0 };
+	socklen_t	elen = sizeof(int);
+	int		e = 0;
+
+	if (!ss->connecting)
+		return 1;
+	if (poll(&pfd, 1, 0) == 0) {
+		errno = EINPROGRESS;
+		return 0;
+	}
+	if (getsockopt(ss->fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1 ||
+	    e != 0) {
+		errno = e != 0 ? e : errno;
+		return -1;
+	}
+	ss->connecting = 0;
+	return 1;
 }
 
 static int
@@ -179,6 +216,8 @@ syslog_open(struct sink *s, const struct output_conf *conf, char *err,
 	ss->tr = (enum transport)tr;
 	ss->facility = conf->facility;
 	ss->fd = -1;
+	/* a replay may wait a little for a connection; the daemon not */
+	ss->wait_ms = s->base == NULL ? SYSLOG_CONNECT_MS : 0;
 	if (gethostname(ss->hostname, sizeof(ss->hostname) - 1) == -1 ||
 	    ss->hostname[0] == '\0')
 		snprintf(ss->hostname, sizeof(ss->hostname), "-");
@@ -246,8 +285,21 @@ syslog_write(struct sink *s, const char *json, size_t len)
 	memcpy(msg + flen, head, (size_t)hlen);
 	memcpy(msg + flen + hlen, json, len);
 	total += (size_t)flen;
-	if (ss->fd == -1)
+	if (ss->fd == -1) {
+		ss->connecting = 0;
 		ss->fd = connect_to(ss);
+	}
+	if (ss->fd != -1 && ss->connecting) {
+		int c = connected(ss);
+		if (c == 0) {		/* not yet: the backlog keeps it */
+			free(msg);
+			return -1;
+		}
+		if (c == -1) {
+			close(ss->fd);
+			ss->fd = -1;
+		}
+	}
 	n = ss->fd == -1 ? -1 : send(ss->fd, msg, total, MSG_DONTWAIT |
 	    MSG_NOSIGNAL);
 	free(msg);

@@ -130,3 +130,35 @@ sed -e 's|rules: \[key-exposed\]|rules: [key-exposd]|' "$T/f.yml" > "$T/g.yml"
 expect_status 1 "$KS" check -c "$T/g.yml" 2>"$T/err"
 contains "$T/err" "no rule with id \"key-exposd\""
 ok "output filters"
+
+# storm control, the global cap: 20 strangers refused within one minute,
+# at most 5 alerts a minute; the summary follows when the minute is over
+sed -e "s|rules: \[../../rules\]|rules: [$SRC/rules]|" \
+    -e '/^outputs:/,$d' "$CONF" > "$T/cap.yml"
+printf 'limits: {alerts_per_minute: 5}\n' >> "$T/cap.yml"
+i=1
+while [ $i -le 20 ]; do
+	printf '{"time":"2026-11-20T10:00:%02dZ","remote_addr":"10.89.2.%d","method":"POST","path":"/internal/kratos/reload","status":401}\n' $((i + 10)) $i
+	i=$((i + 1))
+done > "$T/storm.log"
+echo '{"time":"2026-11-20T10:01:10Z","remote_addr":"10.89.2.99","method":"POST","path":"/internal/kratos/reload","status":401}' >> "$T/storm.log"
+"$KS" replay -q -c "$T/cap.yml" -o "$T/cap.jsonl" "$T/storm.log"
+"$PY" - "$T/cap.jsonl" <<'PYEOF' || fail "the global cap"
+import json, sys
+docs = [json.loads(x) for x in open(sys.argv[1])]
+ids = [d["rule"]["id"] for d in docs]
+# 5 critical alerts, the summary of the 16 held back, the next minute's
+assert ids == ["reload-unexpected-source"] * 5 + ["alerts-suppressed",
+    "reload-unexpected-source"], ids
+s = docs[5]
+sup = s["keysentry"]["suppressed"]
+assert sup["count"] == 16, sup
+assert sup["rules"] == {"reload-unexpected-source": 15,
+                        "reload-401-distributed": 1}, sup
+assert sup["first"] == "2026-11-20T10:00:16.000Z", sup
+assert sup["last"] == "2026-11-20T10:00:30.000Z", sup
+assert s["@timestamp"] == "2026-11-20T10:01:00.000Z", s
+assert s["keysentry"]["severity"] == "high", s
+PYEOF
+$ALERTS validate "$SCHEMA" "$T/cap.jsonl" >/dev/null
+ok "the global cap: 5 a minute, then a summary of the rest"

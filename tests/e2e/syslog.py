@@ -4,7 +4,8 @@ counting) and on a unix datagram socket get the sample incident's alerts
 as RFC 5424 messages: version 1, PRI from the facility and the alert's
 severity, MSGID the rule id, MSG the alert's JSON document (the same as
 the file output's).  A collector that is not there does not stop the
-replay: its alerts are counted as failed.
+replay: its alerts are counted as failed.  Under keysentry run, a TCP
+collector that comes up after the alerts gets them all, in order.
 
     syslog.py DIR
 
@@ -136,6 +137,84 @@ def main():
     print("ok: syslog over UDP, TCP (octet counting) and a unix socket: "
           "4, 4 and 2 (critical only) RFC 5424 messages, the same alerts "
           "as the file; a collector that is not there is said and counted")
+    daemon_tcp(d, base)
+
+
+def daemon_tcp(d, base):
+    """keysentry run with a TCP collector that comes up after the alerts:
+    the file output has them at once; the collector gets every one, in
+    order, once it listens (the output's backlog)."""
+    import signal
+    import time
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    w = os.path.join(d, "daemon")
+    os.makedirs(w)
+    log = os.path.join(w, "access.log")
+    out = os.path.join(w, "file.jsonl")
+    open(log, "w").close()
+    conf = os.path.join(w, "k.yml")
+    with open(conf, "w") as f:
+        f.write(base.replace("/var/log/reload-sidecar/access.log", log)
+                + "\noutputs:\n"
+                "  - {type: file, path: %s}\n"
+                "  - {type: syslog, address: 'tcp://127.0.0.1:%d'}\n"
+                "state_dir: %s/state\n" % (out, port, w))
+    err = open(os.path.join(w, "run.err"), "w")
+    p = subprocess.Popen([KS, "run", "-c", conf, "--from-start"],
+                         stderr=err)
+    try:
+        time.sleep(0.5)
+        with open(os.path.join(SRC, "contrib/sample/incident.log")) as f, \
+                open(log, "a") as o:
+            o.write(f.read())
+        t = time.time() + 30
+        while time.time() < t and (not os.path.exists(out) or
+                                   len(open(out).readlines()) < 4):
+            time.sleep(0.05)
+        want = [json.loads(x)["event"]["id"] for x in open(out)]
+        if len(want) != 4:
+            fail("daemon: the file output has %d alerts" % len(want))
+        lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lst.bind(("127.0.0.1", port))
+        lst.listen(4)
+        lst.settimeout(30)
+        c, _ = lst.accept()
+        c.settimeout(5)
+        buf, ids = b"", []
+        t = time.time() + 30
+        while len(ids) < 4 and time.time() < t:
+            try:
+                b = c.recv(65536)
+            except socket.timeout:
+                continue
+            if not b:
+                break
+            buf += b
+            while b" " in buf:
+                n, rest = buf.split(b" ", 1)
+                if len(rest) < int(n):
+                    break
+                m = RFC5424.match(rest[:int(n)].decode())
+                if m is None:
+                    fail("daemon: not RFC 5424")
+                ids.append(json.loads(m.group(6))["event"]["id"])
+                buf = rest[int(n):]
+        if ids != want:
+            fail("daemon: the collector got %s, want %s in that order" %
+                 (ids, want))
+        p.send_signal(signal.SIGTERM)
+        if p.wait(timeout=30) != 0:
+            fail("daemon: exit %d" % p.returncode)
+        print("ok: syslog over TCP from keysentry run: a collector that "
+              "came up after the alerts got all 4, in order")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 if __name__ == "__main__":
