@@ -97,6 +97,8 @@ meta_of(const char *json, size_t len, int *severity, char *rule, size_t size)
 	json_decref(doc);
 }
 
+static void	spool_load(struct sink *);
+
 static uint64_t
 backlog(const struct sink *s)
 {
@@ -104,8 +106,9 @@ backlog(const struct sink *s)
 }
 
 uint64_t
-sink_backlog(const struct sink *s)
+sink_backlog(struct sink *s)
 {
+	spool_load(s);
 	return backlog(s);
 }
 
@@ -145,6 +148,7 @@ defer(struct sink *s, const char *json, size_t len, int severity,
 {
 	struct sink_item *it;
 
+	spool_load(s);
 	s->backlogged++;
 	if (!s->behind)
 		log_warnx("output %s: alerts are kept and tried again until it "
@@ -192,6 +196,7 @@ sink_write_alert(struct sink *s, const char *json, size_t len, int severity,
 {
 	int rc;
 
+	spool_load(s);
 	if (s->base != NULL && backlog(s) > 0) {
 		defer(s, json, len, severity, rule);	/* after the older */
 		return 0;
@@ -296,6 +301,7 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	spool_load(s);
 	if (offer(s) == -1) {
 		s->failed++;
 		s->retry_wait = s->retry_wait == 0 ? RETRY_FIRST :
@@ -308,8 +314,9 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 		arm_retry(s, 1);
 		return;
 	}
-	log_info("output %s: takes alerts again; the backlog is delivered",
-	    s->conf->path);
+	if (s->behind)
+		log_info("output %s: takes alerts again; the backlog is "
+		    "delivered", s->conf->path);
 	s->behind = s->spool_full = 0;
 	s->retry_wait = 0;
 }
@@ -333,7 +340,6 @@ void
 sink_set_spool(struct sink *s, const char *state_dir)
 {
 	char		 dir[4096], name[256];
-	struct stat	 sb;
 	size_t		 i;
 	const char	*p = s->conf->path ? s->conf->path : s->conf->type;
 
@@ -357,24 +363,41 @@ sink_set_spool(struct sink *s, const char *state_dir)
 	free(s->spool);
 	s->spool = ks_xmalloc(strlen(dir) + strlen(name) + 8);
 	sprintf(s->spool, "%s/%s.jsonl", dir, name);
-	/* what an earlier run kept: offered before anything new */
-	if (stat(s->spool, &sb) == 0 && sb.st_size > 0) {
-		FILE *f = fopen(s->spool, "r");
-		int c;
-		s->spool_bytes = (uint64_t)sb.st_size;
-		s->spool_lines = 0;
-		while (f != NULL && (c = getc(f)) != EOF)
+	/*
+	 * What an earlier run kept is read at the first chance (the first
+	 * alert, or this timer), not now: at a reload the outputs it
+	 * replaces are closed after this one opens, and write theirs then.
+	 */
+	s->spool_loaded = 0;
+	arm_retry(s, 1);
+}
+
+/* Takes stock of the spool an earlier run, or a replaced output, left. */
+static void
+spool_load(struct sink *s)
+{
+	struct stat	sb;
+	FILE		*f;
+	int		 c;
+
+	if (s->spool == NULL || s->spool_loaded)
+		return;
+	s->spool_loaded = 1;
+	if (stat(s->spool, &sb) == -1 || sb.st_size == 0)
+		return;
+	s->spool_bytes = (uint64_t)sb.st_size;
+	s->spool_lines = s->spool_off = 0;
+	if ((f = fopen(s->spool, "r")) != NULL) {
+		while ((c = getc(f)) != EOF)
 			s->spool_lines += c == '\n';
-		if (f != NULL)
-			fclose(f);
-		if (s->spool_lines > 0) {
-			log_info("output %s: %" PRIu64 " alerts kept from before; "
-			    "delivering them first", s->conf->path,
-			    s->spool_lines);
-			s->behind = 1;
-			arm_retry(s, 1);
-		}
+		fclose(f);
 	}
+	if (s->spool_lines == 0)
+		return;
+	log_info("output %s: %" PRIu64 " alerts kept from before; delivering "
+	    "them first", s->conf->path, s->spool_lines);
+	s->behind = 1;
+	arm_retry(s, 1);
 }
 
 /*
@@ -387,10 +410,11 @@ keep_backlog(struct sink *s)
 	struct sink_item	*it;
 	char			*tmp, *line = NULL;
 	size_t			 cap = 0, n;
-	uint64_t		 total = backlog(s), kept = 0;
+	uint64_t		 total, kept = 0;
 	FILE			*f;
 
-	if (total == 0)
+	spool_load(s);
+	if ((total = backlog(s)) == 0)
 		return;
 	if (s->spool != NULL) {
 		tmp = ks_xmalloc(strlen(s->spool) + 5);

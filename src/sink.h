@@ -61,6 +61,7 @@ struct sink {
 	struct sink_item		*qhead, **qtail;
 	size_t				 qlen;
 	char				*spool;		/* path; NULL: none */
+	int				 spool_loaded;	/* its stock taken */
 	uint64_t			 spool_lines;	/* not yet offered */
 	uint64_t			 spool_bytes;	/* in the file */
 	uint64_t			 spool_off;	/* read up to here */
@@ -91,7 +92,7 @@ int		 sink_write_alert(struct sink *, const char *json, size_t len,
 void		 sink_defer(struct sink *, const char *json, size_t len);
 /* The daemon's spool: state_dir/spool/<output>.jsonl; offered first. */
 void		 sink_set_spool(struct sink *, const char *state_dir);
-uint64_t	 sink_backlog(const struct sink *);
+uint64_t	 sink_backlog(struct sink *);
 int		 sink_flush(struct sink *);
 int		 sink_reopen(struct sink *);
 void		 sink_close(struct sink *);

@@ -197,6 +197,30 @@ START_TEST(backlog_spool_and_order)
 	deliver(b, s);
 	received(fd, 5, 4);
 	sink_close(s);
+
+	/*
+	 * A reload: the new output opens before the old one closes (and
+	 * writes its backlog to the spool); the new one delivers that
+	 * first, then its own.
+	 */
+	close(fd);
+	unlink(sock + 5);
+	s = sink_open(&oc, b, err, sizeof(err));
+	sink_set_spool(s, state);
+	for (i = 9; i < 12; i++)
+		alert(s, i);
+	{
+		struct sink *s2 = sink_open(&oc, b, err, sizeof(err));
+		ck_assert_ptr_nonnull(s2);
+		sink_set_spool(s2, state);
+		sink_close(s);
+		s = s2;
+	}
+	alert(s, 12);
+	fd = listener(sock + 5);
+	deliver(b, s);
+	received(fd, 9, 4);
+	sink_close(s);
 	close(fd);
 	event_base_free(b);
 	ks_rmtree(dir);
