@@ -494,6 +494,13 @@ exec_open(struct sink *s, const struct output_conf *conf, char *err,
 		    conf->argv[0], strerror(errno));
 		return -1;
 	}
+	/*
+	 * A program that exits without reading its stdin makes our write
+	 * fail with EPIPE, which feed() takes in its stride; the signal
+	 * would end the process (the daemon ignores it already, a replay
+	 * not).  Children get the default back (posix_spawn, start()).
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	xs = ks_xcalloc(1, sizeof(*xs));
 	xs->s = s;
 	xs->o = conf;

@@ -5,7 +5,8 @@
              program (a test playbook) saves its stdin and environment:
              it gets every alert's JSON, byte for byte as the file output
              writes it, and KEYSENTRY_RULE, _SEVERITY, _SOURCE_IP,
-             _ENDPOINT, _FINGERPRINT; max_running holds.
+             _ENDPOINT, _FINGERPRINT; max_running holds; a program
+             that exits without reading its stdin ends nothing.
     daemon   keysentry run with the same outputs while the program hangs
              (killed at its timeout), then fails (exit status 3 and a
              message on stderr), then works: the file output has every
@@ -169,6 +170,25 @@ def scenario_replay(d):
         fail("%d runs at once with max_running: 2" % most)
     print("ok: replay: the playbook got the %d alerts, whole, with their "
           "environment; at most %d at once" % (len(rec), most))
+    # a program that exits without reading its stdin: EPIPE, not SIGPIPE
+    log = os.path.join(w, "strangers.log")
+    with open(log, "w") as f:
+        for i in range(60):
+            f.write('{"time":"2026-11-20T10:%02d:%02dZ","remote_addr":'
+                    '"10.89.3.%d","method":"POST","path":'
+                    '"/internal/kratos/reload","status":401}\n' %
+                    (i // 60, i % 60, i + 1))
+    with open(conf) as f:
+        text = f.read().replace(os.path.join(w, "playbook.sh"), "/bin/true")
+    conf2 = os.path.join(w, "true.yml")
+    with open(conf2, "w") as f:
+        f.write(text + "limits: {alerts_per_minute: 0}\n")
+    r = subprocess.run([KS, "replay", "-q", "-c", conf2, log],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        fail("replay with a program that does not read its stdin: exit "
+             "%d %s" % (r.returncode, r.stderr[-500:]))
+    print("ok: replay: a program that does not read its stdin (60 runs)")
 
 
 def scenario_daemon(d):
